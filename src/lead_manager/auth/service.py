@@ -1,0 +1,69 @@
+"""Logging in: password check with throttling, equal work for unknown emails, audit of both."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from sqlalchemy.orm import Session
+
+from lead_manager.audit import repository as audit
+from lead_manager.audit.models import AuditAction
+from lead_manager.core.logging import mask_email
+from lead_manager.core.rate_limit import Limit, RateLimiter
+from lead_manager.core.request_meta import RequestMeta
+from lead_manager.core.security import AccessToken, create_access_token, verify_password
+from lead_manager.users import repository as users
+from lead_manager.users.models import User
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class LoginThrottle:
+    limiter: RateLimiter
+    per_account: Limit
+    per_address: Limit
+
+
+class InvalidCredentialsError(Exception):
+    pass
+
+
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    *,
+    throttle: LoginThrottle,
+    meta: RequestMeta,
+) -> User:
+    """The active user with these credentials, else InvalidCredentialsError (one kind for all).
+
+    Failures are counted per (account, address) and per address; the pair keeps a remote attacker
+    from locking a user out, the address alone bounds guessing across many accounts. Raises
+    RateLimitExceededError before any password work once either is used up.
+    """
+    normalized = email.strip().lower()
+    address = meta.client_ip or "unknown"
+    throttle.limiter.check(throttle.per_account, normalized, address)
+    throttle.limiter.check(throttle.per_address, address)
+    user = users.get_by_email(session, normalized) if len(normalized) <= 320 else None
+    valid = verify_password(password, user.password_hash if user else None)
+    if user is None or not valid or not user.is_active:
+        throttle.limiter.record(throttle.per_account, normalized, address)
+        throttle.limiter.record(throttle.per_address, address)
+        audit.record(
+            session, AuditAction.LOGIN_FAILED, actor=None,
+            target=str(user.id) if user else None, meta=meta,
+        )
+        log.info("login failed", email=mask_email(normalized))
+        raise InvalidCredentialsError
+    throttle.limiter.clear(throttle.per_account, normalized, address)
+    audit.record(session, AuditAction.LOGIN_SUCCEEDED, actor=user.id, target=str(user.id), meta=meta)
+    return user
+
+
+def issue_token(user: User, signing_key: str, lifetime_minutes: int) -> AccessToken:
+    return create_access_token(user.id, signing_key, timedelta(minutes=lifetime_minutes))

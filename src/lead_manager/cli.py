@@ -1,0 +1,179 @@
+"""`lead-manager`: migrate, serve, worker, create-user, ensure-admin."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+from sqlalchemy import Engine
+
+from lead_manager.core.settings import get_settings
+
+
+def _fail(message: str) -> int:
+    print(f"lead-manager: {message}", file=sys.stderr)
+    return 1
+
+
+def cmd_migrate(_args: argparse.Namespace) -> int:
+    from lead_manager.core.migrations import upgrade_to_head
+
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    print("database is at the latest schema")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.no_dispatcher:
+        # Read by the settings of every uvicorn worker process, not only this one.
+        os.environ["EMBEDDED_DISPATCHER"] = "false"
+        get_settings.cache_clear()
+    settings = get_settings()
+    uvicorn.run(
+        "lead_manager.main:create_default_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,  # client addresses come from TRUSTED_PROXIES only (middleware)
+        server_header=False,
+        timeout_keep_alive=5,
+        limit_concurrency=1000,
+        h11_max_incomplete_event_size=16 * 1024,
+        log_level=settings.log_level.lower(),
+    )
+    return 0
+
+
+def cmd_worker(_args: argparse.Namespace) -> int:
+    from lead_manager.core.db import create_write_session_factory
+    from lead_manager.core.logging import configure_logging
+    from lead_manager.notifications.dispatcher import Dispatcher
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    engine = _migrated_engine()
+    Dispatcher(settings, create_write_session_factory(engine), name="worker").run_forever()
+    engine.dispose()
+    return 0
+
+
+def _migrated_engine() -> Engine:
+    from lead_manager.core.db import create_engine
+    from lead_manager.core.migrations import ensure_schema_current
+
+    settings = get_settings()
+    engine = create_engine(settings)
+    try:
+        ensure_schema_current(engine, settings.database_url)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from lead_manager.core.db import create_write_session_factory, transaction
+    from lead_manager.core.errors import ConflictError
+    from lead_manager.core.request_meta import RequestMeta
+    from lead_manager.users.schemas import UserCreate
+    from lead_manager.users.service import create_user
+
+    if not args.password_stdin:
+        return _fail("the password must come from standard input: add --password-stdin")
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        data = UserCreate(email=args.email, full_name=args.name or "", password=password, role=args.role)
+    except ValidationError as exc:
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        return _fail(f"invalid user: {reasons}")
+    engine = _migrated_engine()
+    try:
+        with transaction(create_write_session_factory(engine)) as session:
+            user = create_user(session, data, actor=None, meta=RequestMeta())
+    except ConflictError as exc:
+        return _fail(exc.detail)
+    finally:
+        engine.dispose()
+    print(f"created {user.role} {user.email} ({user.id})")
+    return 0
+
+
+def cmd_ensure_admin(_args: argparse.Namespace) -> int:
+    from lead_manager.core.db import create_write_session_factory, transaction
+    from lead_manager.users.service import ensure_first_admin
+
+    engine = _migrated_engine()
+    with transaction(create_write_session_factory(engine)) as session:
+        created = ensure_first_admin(session)
+    engine.dispose()
+    if created:
+        email, password = created
+        print("=" * 64)
+        print("First administrator created. This password is shown only once:")
+        print(f"  email:    {email}")
+        print(f"  password: {password}")
+        print("=" * 64)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lead-manager", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(
+        handler=cmd_migrate
+    )
+
+    serve = sub.add_parser("serve", help="run the HTTP app (with the dispatcher by default)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-dispatcher", action="store_true", help="leave email to `worker`")
+    serve.set_defaults(handler=cmd_serve)
+
+    sub.add_parser("worker", help="run only the outbox dispatcher").set_defaults(handler=cmd_worker)
+
+    create = sub.add_parser("create-user", help="create an account")
+    create.add_argument("--email", required=True)
+    create.add_argument("--role", choices=["attorney", "admin"], required=True)
+    create.add_argument("--name", default="")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    create.set_defaults(handler=cmd_create_user)
+
+    sub.add_parser(
+        "ensure-admin", help="create a first admin (printed once) if there are no users"
+    ).set_defaults(handler=cmd_ensure_admin)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings_error = None
+        get_settings()
+    except ValidationError as exc:
+        settings_error = "; ".join(err["msg"] for err in exc.errors())
+    if settings_error:
+        return _fail(f"configuration error: {settings_error}")
+    from lead_manager.core.migrations import SchemaBehindError
+
+    try:
+        code: int = args.handler(args)
+    except SchemaBehindError as exc:
+        return _fail(str(exc))
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Engine, sessions and the shared column types. One engine per process, made by `create_engine`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, MetaData, event
+from sqlalchemy import create_engine as sa_create_engine
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+from lead_manager.core.settings import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Session.info key: on SQLite a writing request takes the write lock when it begins, so two
+# writers never both read first and then fail to upgrade their lock (SQLITE_BUSY).
+WRITE_INTENT = "write_intent"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on every backend (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take over transaction control from pysqlite so BEGIN is ours (see WRITE_INTENT).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get(WRITE_INTENT, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def ensure_sqlite_directory(url: str) -> None:
+    """SQLite creates the file but not its directory (`var/` on a fresh checkout)."""
+    if url.startswith("sqlite") and "///" in url:
+        database = url.split("///", 1)[1].split("?", 1)[0]
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_engine(settings: Settings) -> Engine:
+    url = settings.database_url
+    kwargs: dict[str, Any] = {"pool_pre_ping": False}
+    if url.startswith("sqlite"):
+        ensure_sqlite_directory(url)
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
+        kwargs["pool_size"] = 20
+        kwargs["max_overflow"] = 20
+    else:
+        kwargs["pool_size"] = 10
+        kwargs["max_overflow"] = 20
+        kwargs["pool_pre_ping"] = True
+    engine = sa_create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    return engine
+
+
+def create_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """One unit of work: commit on success, else roll back and undo what the hooks undo.
+
+    The request dependency and the CLI and dispatcher all go through here, so there is one
+    place that commits.
+    """
+    with factory() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            run_rollback_hooks(session)
+            raise
+        forget_rollback_hooks(session)
+
+
+def create_write_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions whose transaction, when it begins, takes SQLite's write lock straight away."""
+    return create_session_factory(engine.execution_options(**{WRITE_INTENT: True}))
+
+
+_ROLLBACK_HOOKS = "rollback_hooks"
+
+
+def on_rollback(session: Session, hook: Callable[[], None]) -> None:
+    """Undo something outside the database (a stored file) if this transaction does not commit."""
+    session.info.setdefault(_ROLLBACK_HOOKS, []).append(hook)
+
+
+def run_rollback_hooks(session: Session) -> None:
+    hooks: list[Callable[[], None]] = session.info.pop(_ROLLBACK_HOOKS, [])
+    for hook in reversed(hooks):
+        hook()
+
+
+def forget_rollback_hooks(session: Session) -> None:
+    session.info.pop(_ROLLBACK_HOOKS, None)

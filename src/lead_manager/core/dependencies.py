@@ -1,0 +1,44 @@
+"""Cross-cutting request dependencies: the session (one transaction per request) and settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from lead_manager.core.db import transaction
+from lead_manager.core.request_meta import RequestMeta
+from lead_manager.core.settings import Settings
+
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's only transaction: committed when the endpoint returns, else rolled back.
+
+    Scope "function" (below) makes the commit happen before the response is sent, so a client
+    never sees a 201 for something that then failed to commit.
+    """
+    state = request.app.state
+    factory = state.session_factory if request.method in _READ_METHODS else state.write_session_factory
+    with transaction(factory) as session:
+        yield session
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_request_meta(request: Request) -> RequestMeta:
+    return RequestMeta(
+        request_id=getattr(request.state, "request_id", None),
+        client_ip=getattr(request.state, "client_ip", None),
+    )
+
+
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RequestMetaDep = Annotated[RequestMeta, Depends(get_request_meta)]

@@ -1,0 +1,37 @@
+"""Domain errors raised by services; the app maps each to one HTTP status (see main.py)."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status_code = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFoundError(DomainError):
+    status_code = 404
+
+
+class ConflictError(DomainError):
+    status_code = 409
+
+
+class InvalidInputError(DomainError):
+    """422. With `field`, rendered like FastAPI's own validation errors, naming the field."""
+
+    status_code = 422
+
+    def __init__(self, detail: str, field: str | None = None) -> None:
+        super().__init__(detail)
+        self.field = field
+
+
+class PayloadTooLargeError(DomainError):
+    status_code = 413
+
+
+class UnsupportedMediaTypeError(DomainError):
+    status_code = 415

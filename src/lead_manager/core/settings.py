@@ -1,0 +1,134 @@
+"""The one settings object: environment variables (and `.env`), as fixed in CONTRACT.md."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that appear in examples and tutorials; a production deployment using one is misconfigured.
+PLACEHOLDER_SECRETS = frozenset(
+    {"", "changeme", "change-me", "secret", "secret_key", "dev", "development", "test", "please-change"}
+)
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = "sqlite:///var/lead_manager.db"
+    secret_key: SecretStr | None = None
+    secret_key_file: Path = Path("var/secret_key")
+    access_token_expire_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    smtp_ssl: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_dir: Path = Path("var/mail")
+    email_from: str = "leads@localhost"
+    firm_name: str = "Our law firm"
+
+    storage_url: str = "file://var/resumes"
+    s3_endpoint_url: str | None = None
+    max_resume_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+
+    redis_url: str | None = None
+    lead_rate_limit: str = "10/minute"
+    login_rate_limit: str = "5/minute"
+    # Failed logins from one address over all accounts: bounds password spraying.
+    login_address_rate_limit: str = "20/minute"
+    trusted_proxies: list[str] = Field(default_factory=list)
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    log_level: str = "INFO"
+    log_format: str = "console"
+
+    # Run the outbox dispatcher inside `serve` (the embedded default); `--no-dispatcher` clears it.
+    embedded_dispatcher: bool = True
+    dispatcher_poll_seconds: float = Field(default=1.0, gt=0)
+    dispatcher_batch_size: int = Field(default=50, ge=1, le=1000)
+    dispatcher_max_attempts: int = Field(default=8, ge=1)
+    dispatcher_lease_seconds: int = Field(default=60, ge=5)
+    idempotency_ttl_hours: int = Field(default=24, ge=24)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _check_log_format(cls, value: str) -> str:
+        if value not in {"console", "json"}:
+            raise ValueError("LOG_FORMAT must be 'console' or 'json'")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Self:
+        if self.environment is Environment.PRODUCTION:
+            key = self.secret_key.get_secret_value() if self.secret_key else ""
+            if key.lower() in PLACEHOLDER_SECRETS or len(key) < MIN_SECRET_KEY_LENGTH:
+                raise ValueError(
+                    "SECRET_KEY must be set to a random value of at least "
+                    f"{MIN_SECRET_KEY_LENGTH} characters when ENVIRONMENT=production"
+                )
+        return self
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment is not Environment.PRODUCTION
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def idempotency_ttl(self) -> timedelta:
+        return timedelta(hours=self.idempotency_ttl_hours)
+
+    @property
+    def max_request_bytes(self) -> int:
+        # The resume plus room for the other fields (message ≤ 5000 chars) and multipart framing.
+        return self.max_resume_bytes + 64 * 1024
+
+    def signing_key(self) -> str:
+        """The JWT key: configured, or (outside production) generated once into a file."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.secret_key_file
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        try:
+            # "x": several workers starting at once must agree on one key.
+            with path.open("x") as handle:
+                path.chmod(0o600)
+                handle.write(key)
+        except FileExistsError:
+            return path.read_text().strip()
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,109 @@
+"""All SQL of the leads domain."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Row, and_, delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatus, LeadStatusChange
+from lead_manager.leads.schemas import LeadFilters
+
+# Only the columns a list item shows: no message text, no resume metadata.
+LIST_COLUMNS = (
+    Lead.id,
+    Lead.first_name,
+    Lead.last_name,
+    Lead.email,
+    Lead.status,
+    Lead.created_at,
+    Lead.assigned_to,
+)
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def page(
+    session: Session, filters: LeadFilters, after: tuple[datetime, uuid.UUID] | None
+) -> Sequence[Row[tuple[uuid.UUID, str, str, str, str, datetime, uuid.UUID | None]]]:
+    """Newest first, keyset paging on (created_at, id): flat cost at any depth, no OFFSET."""
+    stmt = select(*LIST_COLUMNS).order_by(Lead.created_at.desc(), Lead.id.desc()).limit(filters.limit + 1)
+    if filters.status is not None:
+        stmt = stmt.where(Lead.status == filters.status.value)
+    if filters.assigned_to is not None:
+        stmt = stmt.where(Lead.assigned_to == filters.assigned_to)
+    if filters.q:
+        pattern = _like_pattern(filters.q)
+        stmt = stmt.where(
+            or_(
+                Lead.first_name.ilike(pattern, escape="\\"),
+                Lead.last_name.ilike(pattern, escape="\\"),
+                Lead.email.ilike(pattern, escape="\\"),
+                (Lead.first_name + " " + Lead.last_name).ilike(pattern, escape="\\"),
+            )
+        )
+    if after is not None:
+        created_at, lead_id = after
+        stmt = stmt.where(
+            or_(Lead.created_at < created_at, and_(Lead.created_at == created_at, Lead.id < lead_id))
+        )
+    return session.execute(stmt).all()
+
+
+def get(session: Session, lead_id: uuid.UUID) -> Lead | None:
+    return session.get(Lead, lead_id)
+
+
+def history(session: Session, lead_id: uuid.UUID) -> Sequence[LeadStatusChange]:
+    return session.scalars(
+        select(LeadStatusChange)
+        .where(LeadStatusChange.lead_id == lead_id)
+        .order_by(LeadStatusChange.changed_at, LeadStatusChange.id)
+    ).all()
+
+
+def add(session: Session, lead: Lead, change: LeadStatusChange) -> None:
+    session.add(lead)
+    session.flush()
+    session.add(change)
+
+
+def mark_status(
+    session: Session, lead_id: uuid.UUID, expected: LeadStatus, new: LeadStatus, at: datetime
+) -> bool:
+    """Compare-and-set, so two attorneys marking at once record one change, not two."""
+    result = session.execute(
+        update(Lead)
+        .where(Lead.id == lead_id, Lead.status == expected.value)
+        .values(status=new.value, updated_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def add_status_change(session: Session, change: LeadStatusChange) -> None:
+    session.add(change)
+    session.flush()
+
+
+def get_idempotency_key(session: Session, key: str) -> IdempotencyKey | None:
+    return session.get(IdempotencyKey, key)
+
+
+def delete_idempotency_key(session: Session, key: str) -> None:
+    session.execute(delete(IdempotencyKey).where(IdempotencyKey.key == key))
+
+
+def delete_idempotency_keys_before(session: Session, cutoff: datetime) -> int:
+    result = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff))
+    return int(getattr(result, "rowcount", 0))
+
+
+def all_resume_keys(session: Session) -> set[str]:
+    return set(session.scalars(select(Lead.resume_key)).all())

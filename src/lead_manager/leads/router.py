@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Header, Request, Response, UploadFile, status
+from fastapi.responses import FileResponse, StreamingResponse
+
+from lead_manager.auth.dependencies import CurrentUser
+from lead_manager.core.dependencies import RequestMetaDep, SessionDep, SettingsDep
+from lead_manager.core.openapi import error_responses
+from lead_manager.leads import service
+from lead_manager.leads.dependencies import (
+    LeadByPath,
+    LeadFiltersDep,
+    PageCursor,
+    StorageDep,
+    SubmissionLimit,
+)
+from lead_manager.leads.resume import ACCEPTED_LABEL
+from lead_manager.leads.schemas import (
+    LeadCreate,
+    LeadCreated,
+    LeadDetail,
+    LeadPage,
+    LeadRead,
+    LeadUpdate,
+    ResumeRead,
+    StatusChangeRead,
+)
+
+router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
+
+NO_STORE = "no-store"
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[\x20-\x7e]+$",
+        description="Retry safely: the same key and fields return the first lead.",
+    ),
+]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=LeadCreated,
+    responses=error_responses(409, 413, 415, 422, 429),
+)
+def submit_lead(
+    data: Annotated[LeadCreate, Form()],
+    resume: Annotated[UploadFile, File(description=f"{ACCEPTED_LABEL}; see MAX_RESUME_BYTES")],
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    storage: StorageDep,
+    meta: RequestMetaDep,
+    _limit: SubmissionLimit,
+    idempotency_key: IdempotencyKey = None,
+) -> LeadCreated:
+    """Public intake: the prospect's details and resume. No authentication."""
+    lead = service.intake(
+        session,
+        request.app.state.write_session_factory,
+        storage,
+        data,
+        resume.file,
+        resume.filename,
+        max_resume_bytes=settings.max_resume_bytes,
+        idempotency_key=idempotency_key,
+        idempotency_ttl=settings.idempotency_ttl,
+        meta=meta,
+    )
+    response.headers["Location"] = f"/api/v1/leads/{lead.id}"
+    response.headers["Cache-Control"] = NO_STORE
+    return LeadCreated.model_validate(lead)
+
+
+@router.get("", response_model=LeadPage, responses=error_responses(401, 422))
+def list_leads(
+    filters: LeadFiltersDep, after: PageCursor, session: SessionDep, response: Response
+) -> LeadPage:
+    """Newest first. Follow `next_cursor` for older leads; it stays valid as new leads arrive."""
+    response.headers["Cache-Control"] = NO_STORE
+    return service.list_leads(session, filters, after)
+
+
+def _detail(session: SessionDep, lead: LeadByPath) -> LeadDetail:
+    return LeadDetail(
+        **LeadRead.model_validate(lead).model_dump(),
+        phone=lead.phone,
+        message=lead.message,
+        resume=ResumeRead(
+            filename=lead.resume_filename, content_type=lead.resume_content_type, size=lead.resume_size
+        ),
+        history=[StatusChangeRead.model_validate(c) for c in service.lead_history(session, lead)],
+    )
+
+
+@router.get("/{lead_id}", response_model=LeadDetail, responses=error_responses(401, 404, 422))
+def read_lead(lead: LeadByPath, session: SessionDep, response: Response) -> LeadDetail:
+    response.headers["Cache-Control"] = NO_STORE
+    return _detail(session, lead)
+
+
+@router.patch(
+    "/{lead_id}", response_model=LeadDetail, responses=error_responses(401, 404, 409, 422)
+)
+def update_lead(
+    changes: LeadUpdate,
+    lead: LeadByPath,
+    user: CurrentUser,
+    session: SessionDep,
+    meta: RequestMetaDep,
+    response: Response,
+) -> LeadDetail:
+    """Mark a lead `REACHED_OUT`. Repeating the current status changes nothing."""
+    service.change_status(session, lead, changes.status, actor=user.id, meta=meta)
+    response.headers["Cache-Control"] = NO_STORE
+    return _detail(session, lead)
+
+
+@router.get(
+    "/{lead_id}/resume",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/octet-stream": {}}, "description": "The uploaded bytes"},
+        **error_responses(401, 404, 422),
+    },
+)
+def download_resume(
+    lead: LeadByPath,
+    user: CurrentUser,
+    session: SessionDep,
+    storage: StorageDep,
+    meta: RequestMetaDep,
+) -> Response:
+    download = service.download_resume(session, storage, lead, actor=user.id, meta=meta)
+    headers = {
+        "Cache-Control": NO_STORE,
+        "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": content_disposition(download.filename),
+    }
+    if download.path is not None:
+        return FileResponse(download.path, media_type=download.content_type, headers=headers)
+    assert download.chunks is not None
+    headers["Content-Length"] = str(download.size)
+    return StreamingResponse(download.chunks, media_type=download.content_type, headers=headers)
+
+
+def content_disposition(filename: str) -> str:
+    """RFC 6266: an ASCII fallback plus `filename*` when the name is not plain ASCII.
+
+    Stored names are already base names without quotes or control characters (resume.py).
+    """
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+    if ascii_name == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import base64
+import uuid
+from datetime import datetime
+
+import orjson
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from lead_manager.core.validation import Email, MessageText, Name, Phone
+from lead_manager.leads.models import LeadStatus
+
+
+class LeadCreate(BaseModel):
+    """The prospect's fields (the resume travels beside them, as a file part)."""
+
+    # Not "forbid": the multipart body also carries the resume part and the form's extras.
+    model_config = ConfigDict(extra="ignore")
+
+    first_name: Name
+    last_name: Name
+    email: Email
+    phone: Phone | None = None
+    message: MessageText | None = None
+
+    @field_validator("phone", "message", mode="before")
+    @classmethod
+    def _blank_is_missing(cls, value: object) -> object:
+        # An HTML form sends an empty string for an untouched optional field.
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+class LeadCreated(BaseModel):
+    """What the public intake returns: nothing internal."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    first_name: str
+    last_name: str
+    email: str
+    status: LeadStatus
+    created_at: datetime
+
+
+class LeadRead(LeadCreated):
+    assigned_to: uuid.UUID | None
+
+
+class ResumeRead(BaseModel):
+    filename: str
+    content_type: str
+    size: int
+
+
+class StatusChangeRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    status: LeadStatus
+    changed_at: datetime
+    changed_by: uuid.UUID | None
+
+
+class LeadDetail(LeadRead):
+    phone: str | None
+    message: str | None
+    resume: ResumeRead
+    history: list[StatusChangeRead]
+
+
+class LeadUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: LeadStatus
+
+
+class LeadPage(BaseModel):
+    items: list[LeadRead]
+    next_cursor: str | None
+
+
+class LeadFilters(BaseModel):
+    status: LeadStatus | None = None
+    q: str | None = None
+    assigned_to: uuid.UUID | None = None
+    # `assigned_to=me` resolves to the caller's id before it gets here.
+    limit: int = 50
+
+
+
+
+def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:
+    raw = orjson.dumps([created_at.isoformat(), row_id.hex])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """ValueError for anything we did not issue."""
+    if len(cursor) > 200:
+        raise ValueError("cursor too long")
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        stamp, row_id = orjson.loads(raw)
+        parsed = datetime.fromisoformat(stamp)
+        if parsed.tzinfo is None:
+            raise ValueError("cursor timestamp without zone")
+        return parsed, uuid.UUID(hex=row_id)
+    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
+        raise ValueError("malformed cursor") from exc

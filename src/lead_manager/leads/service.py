@@ -1,0 +1,263 @@
+"""Lead intake and handling: the business rules, no HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+import orjson
+import structlog
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from lead_manager.audit import repository as audit
+from lead_manager.audit.models import AuditAction
+from lead_manager.core.db import new_id, on_rollback, transaction, utcnow
+from lead_manager.core.errors import ConflictError, InvalidInputError, NotFoundError
+from lead_manager.core.logging import mask_email
+from lead_manager.core.request_meta import RequestMeta
+from lead_manager.leads import repository
+from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatus, LeadStatusChange
+from lead_manager.leads.resume import ResumeInfo, inspect_resume
+from lead_manager.leads.schemas import LeadCreate, LeadFilters, LeadRead, LeadPage, encode_cursor
+from lead_manager.notifications import outbox
+from lead_manager.notifications.models import MessageKind
+from lead_manager.storage.base import ResumeStorage, new_resume_key
+from lead_manager.users import repository as users
+
+log = structlog.get_logger(__name__)
+
+# A claim older than this whose request never finished (the process died) may be taken over.
+IN_FLIGHT_TIMEOUT = timedelta(minutes=2)
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeUpload:
+    file: BinaryIO
+    info: ResumeInfo
+
+
+def request_fingerprint(data: LeadCreate, upload: ResumeUpload) -> str:
+    """What makes two submissions "the same request" for an Idempotency-Key."""
+    digest = hashlib.sha256(orjson.dumps(data.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS))
+    upload.file.seek(0)
+    while chunk := upload.file.read(256 * 1024):
+        digest.update(chunk)
+    upload.file.seek(0)
+    digest.update(upload.info.filename.encode())
+    return digest.hexdigest()
+
+
+def claim_idempotency_key(
+    factory: sessionmaker[Session], key: str, fingerprint: str, ttl: timedelta
+) -> uuid.UUID | None:
+    """Claim `key` for this request, or return the lead a finished identical request created.
+
+    The claim commits in its own short transaction, before the lead's, so that a retry arriving
+    while the first request is still being processed sees it and gets 409 instead of a duplicate.
+    """
+    now = utcnow()
+    try:
+        with transaction(factory) as session:
+            row = repository.get_idempotency_key(session, key)
+            if row is not None and row.created_at < now - ttl:
+                repository.delete_idempotency_key(session, key)
+                session.flush()
+                row = None
+            if row is None:
+                session.add(IdempotencyKey(key=key, request_hash=fingerprint, created_at=now))
+                session.flush()
+                return None
+            if row.request_hash != fingerprint:
+                raise InvalidInputError(
+                    "This Idempotency-Key was already used with different fields."
+                )
+            if row.lead_id is not None:
+                return row.lead_id
+            if row.created_at < now - IN_FLIGHT_TIMEOUT:
+                row.created_at = now  # the first attempt died; this one takes over
+                return None
+            raise ConflictError("A request with this Idempotency-Key is still being processed.")
+    except IntegrityError as exc:  # two first attempts raced; the other one won
+        raise ConflictError("A request with this Idempotency-Key is still being processed.") from exc
+
+
+def release_idempotency_key(factory: sessionmaker[Session], key: str) -> None:
+    """The claimed request failed: let a retry start afresh."""
+    with transaction(factory) as session:
+        row = repository.get_idempotency_key(session, key)
+        if row is not None and row.lead_id is None:
+            repository.delete_idempotency_key(session, key)
+
+
+def intake(
+    session: Session,
+    write_factory: sessionmaker[Session],
+    storage: ResumeStorage,
+    data: LeadCreate,
+    resume: BinaryIO,
+    resume_name: str | None,
+    *,
+    max_resume_bytes: int,
+    idempotency_key: str | None,
+    idempotency_ttl: timedelta,
+    meta: RequestMeta,
+) -> Lead:
+    """The whole public submission, shared by the API and the web form.
+
+    Checks the resume, honours an Idempotency-Key (a replay returns the first lead), then stores
+    everything in the request's transaction.
+    """
+    upload = ResumeUpload(resume, inspect_resume(resume, resume_name, max_resume_bytes))
+    if idempotency_key is None:
+        return submit_lead(session, storage, data, upload, meta)
+    fingerprint = request_fingerprint(data, upload)
+    existing = claim_idempotency_key(write_factory, idempotency_key, fingerprint, idempotency_ttl)
+    if existing is not None:
+        log.info("idempotent replay", lead_id=str(existing))
+        return get_lead(session, existing)
+    on_rollback(session, lambda: release_idempotency_key(write_factory, idempotency_key))
+    return submit_lead(session, storage, data, upload, meta, idempotency_key)
+
+
+def submit_lead(
+    session: Session,
+    storage: ResumeStorage,
+    data: LeadCreate,
+    upload: ResumeUpload,
+    meta: RequestMeta,
+    idempotency_key: str | None = None,
+) -> Lead:
+    """Store the resume, the lead, its first history entry and its emails, all or nothing."""
+    resume_key = new_resume_key()
+    upload.file.seek(0)
+    storage.save(resume_key, upload.file)
+    # The file is written before the transaction; if the transaction does not commit, it goes.
+    on_rollback(session, lambda: storage.delete(resume_key))
+
+    now = utcnow()
+    attorney = users.claim_next_attorney(session, now)
+    lead = Lead(
+        id=new_id(),
+        first_name=data.first_name,
+        last_name=data.last_name,
+        email=str(data.email),
+        phone=data.phone,
+        message=data.message,
+        status=LeadStatus.PENDING.value,
+        assigned_to=attorney.id if attorney else None,
+        resume_key=resume_key,
+        resume_filename=upload.info.filename,
+        resume_content_type=upload.info.content_type,
+        resume_size=upload.info.size,
+        request_id=meta.request_id,
+        created_at=now,
+        updated_at=now,
+    )
+    repository.add(
+        session, lead, LeadStatusChange(lead_id=lead.id, status=LeadStatus.PENDING.value, changed_at=now)
+    )
+    outbox.enqueue(session, MessageKind.LEAD_ACKNOWLEDGEMENT, lead_id=lead.id, request_id=meta.request_id)
+    if attorney is not None:
+        outbox.enqueue(
+            session, MessageKind.ATTORNEY_NOTIFICATION, lead_id=lead.id, recipient_id=attorney.id,
+            request_id=meta.request_id,
+        )
+    else:
+        for admin in users.active_admins(session):
+            outbox.enqueue(
+                session, MessageKind.UNASSIGNED_LEAD_ALERT, lead_id=lead.id, recipient_id=admin.id,
+                request_id=meta.request_id,
+            )
+    if idempotency_key is not None:
+        row = repository.get_idempotency_key(session, idempotency_key)
+        if row is not None:
+            row.lead_id = lead.id
+    session.flush()
+    log.info(
+        "lead submitted",
+        lead_id=str(lead.id),
+        email=mask_email(lead.email),
+        assigned_to=str(attorney.id) if attorney else None,
+        resume_type=upload.info.content_type,
+        resume_size=upload.info.size,
+    )
+    return lead
+
+
+def list_leads(
+    session: Session, filters: LeadFilters, after: tuple[datetime, uuid.UUID] | None
+) -> LeadPage:
+    rows = repository.page(session, filters, after)
+    items = [LeadRead.model_validate(row._mapping) for row in rows[: filters.limit]]
+    next_cursor = None
+    if len(rows) > filters.limit:
+        last = items[-1]
+        next_cursor = encode_cursor(last.created_at, last.id)
+    return LeadPage(items=items, next_cursor=next_cursor)
+
+
+def get_lead(session: Session, lead_id: uuid.UUID) -> Lead:
+    lead = repository.get(session, lead_id)
+    if lead is None:
+        raise NotFoundError("Lead not found.")
+    return lead
+
+
+def lead_history(session: Session, lead: Lead) -> Sequence[LeadStatusChange]:
+    return repository.history(session, lead.id)
+
+
+# The lifecycle: which status may follow which. Anything else is a conflict.
+ALLOWED_TRANSITIONS = {(LeadStatus.PENDING, LeadStatus.REACHED_OUT)}
+
+
+def change_status(
+    session: Session, lead: Lead, new: LeadStatus, *, actor: uuid.UUID, meta: RequestMeta
+) -> Lead:
+    current = LeadStatus(lead.status)
+    if current == new:
+        return lead
+    if (current, new) not in ALLOWED_TRANSITIONS:
+        raise ConflictError(f"A lead cannot go from {current.value} to {new.value}.")
+    now = utcnow()
+    if not repository.mark_status(session, lead.id, current, new, now):
+        # Someone else changed it between our read and our write: report what is there now.
+        session.refresh(lead)
+        if LeadStatus(lead.status) == new:
+            return lead
+        raise ConflictError(f"A lead cannot go from {lead.status} to {new.value}.")
+    repository.add_status_change(
+        session, LeadStatusChange(lead_id=lead.id, status=new.value, changed_by=actor, changed_at=now)
+    )
+    session.refresh(lead)
+    audit.record(
+        session, AuditAction.LEAD_STATUS_CHANGED, actor=actor, target=str(lead.id), meta=meta,
+        status_from=current.value, status_to=new.value,
+    )
+    return lead
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeDownload:
+    filename: str
+    content_type: str
+    size: int
+    path: Path | None
+    chunks: Iterator[bytes] | None
+
+
+def download_resume(
+    session: Session, storage: ResumeStorage, lead: Lead, *, actor: uuid.UUID, meta: RequestMeta
+) -> ResumeDownload:
+    path = storage.local_path(lead.resume_key)
+    chunks = None if path is not None else storage.open(lead.resume_key)
+    audit.record(session, AuditAction.RESUME_DOWNLOADED, actor=actor, target=str(lead.id), meta=meta)
+    return ResumeDownload(
+        lead.resume_filename, lead.resume_content_type, lead.resume_size, path, chunks
+    )

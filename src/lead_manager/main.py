@@ -1,0 +1,115 @@
+"""The application factory: one FastAPI app wiring the domains' routers and shared services."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from lead_manager.audit.router import router as audit_router
+from lead_manager.auth.router import router as auth_router
+from lead_manager.auth.service import LoginThrottle
+from lead_manager.core.db import create_engine, create_session_factory, create_write_session_factory
+from lead_manager.core.errors import DomainError, InvalidInputError
+from lead_manager.core.health import router as health_router
+from lead_manager.core.logging import configure_logging
+from lead_manager.core.middleware import RequestContextMiddleware
+from lead_manager.core.migrations import ensure_schema_current
+from lead_manager.core.rate_limit import RateLimiter, RateLimitExceededError
+from lead_manager.core.settings import Settings, get_settings
+from lead_manager.leads.router import router as leads_router
+from lead_manager.notifications.dispatcher import Dispatcher
+from lead_manager.storage.factory import create_storage
+from lead_manager.users.router import router as users_router
+
+log = structlog.get_logger(__name__)
+
+# Non-file fields of any form: a handful of short fields (the message is ≤ 5000 characters).
+FORM_LIMITS = {"max_files": 1, "max_fields": 20, "max_part_size": 64 * 1024}
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    task: asyncio.Task[None] | None = None
+    dispatcher: Dispatcher | None = None
+    if settings.embedded_dispatcher:
+        dispatcher = Dispatcher(settings, app.state.write_session_factory, name="embedded")
+        task = asyncio.create_task(dispatcher.run_async(), name="outbox-dispatcher")
+    try:
+        yield
+    finally:
+        if dispatcher is not None and task is not None:
+            dispatcher.stop()
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    engine = create_engine(settings)
+    if check_schema:
+        ensure_schema_current(engine, settings.database_url)
+
+    app = FastAPI(
+        title="lead-manager",
+        version="0.1.0",
+        description="Lead intake and management for law firms.",
+        lifespan=lifespan,
+        max_body_size=settings.max_request_bytes,
+        form_limits=FORM_LIMITS,
+    )
+    limiter = RateLimiter(settings.redis_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+    app.state.write_session_factory = create_write_session_factory(engine)
+    app.state.storage = create_storage(settings)
+    app.state.signing_key = settings.signing_key()
+    app.state.rate_limiter = limiter
+    app.state.lead_limit = limiter.limit("lead", settings.lead_rate_limit)
+    app.state.login_throttle = LoginThrottle(
+        limiter,
+        per_account=limiter.limit("login-account", settings.login_rate_limit),
+        per_address=limiter.limit("login-address", settings.login_address_rate_limit),
+    )
+
+    app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
+    _add_exception_handlers(app)
+    for router in (health_router, auth_router, leads_router, users_router, audit_router):
+        app.include_router(router)
+    return app
+
+
+def _add_exception_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        detail: object = exc.detail
+        if isinstance(exc, InvalidInputError) and exc.field:
+            detail = [{"type": "value_error", "loc": ["body", exc.field], "msg": exc.detail}]
+        return JSONResponse({"detail": detail}, status_code=exc.status_code)
+
+    @app.exception_handler(RateLimitExceededError)
+    async def _rate_limited(_request: Request, exc: RateLimitExceededError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "Too many requests; try again later."},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", error=type(exc).__name__)
+        return JSONResponse({"detail": "Internal server error."}, status_code=500)
+
+
+def create_default_app() -> FastAPI:
+    """For `uvicorn --factory lead_manager.main:create_default_app`."""
+    return create_app()

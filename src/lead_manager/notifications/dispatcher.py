@@ -1,0 +1,201 @@
+"""The outbox dispatcher: claim due messages under a lease, send them, record the outcome.
+
+Runs inside `serve` (an asyncio task that does the blocking work in a thread) or as any number of
+`lead-manager worker` processes. Delivery is at-least-once: a dispatcher killed after sending but
+before recording lets the lease expire and another sends again, with the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import smtplib
+import socket
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.orm import Session, sessionmaker
+
+from lead_manager.core.db import transaction, utcnow
+from lead_manager.core.logging import mask_email
+from lead_manager.core.settings import Settings
+from lead_manager.leads.models import Lead
+from lead_manager.notifications import repository
+from lead_manager.notifications.models import MessageKind
+from lead_manager.notifications.rendering import MailContext, create_environment, render
+from lead_manager.notifications.transport import MailSender, MailTransport, create_transport
+from lead_manager.users.models import User
+
+log = structlog.get_logger(__name__)
+
+BACKOFF_BASE_SECONDS = 5.0
+BACKOFF_CAP_SECONDS = 3600.0
+
+
+class PermanentDeliveryError(Exception):
+    """Retrying cannot help (the lead is gone, the server refused the address for good)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    id: uuid.UUID
+    kind: MessageKind
+    payload: dict[str, Any]
+    attempts: int
+    request_id: str | None
+
+
+def backoff_delay(attempts: int) -> timedelta:
+    """Exponential with full jitter over the upper half: 5 s, 10 s, 20 s … capped at an hour."""
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 - not crypto
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        settings: Settings,
+        session_factory: sessionmaker[Session],
+        *,
+        name: str = "worker",
+        transport: MailTransport | None = None,
+    ) -> None:
+        self.settings = settings
+        self.session_factory = session_factory
+        self.worker_id = f"{name}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.transport = transport or create_transport(settings)
+        self.templates = create_environment()
+        self.context = MailContext(settings.firm_name, settings.email_from, settings.public_base_url)
+        self._stop = threading.Event()
+        log.info("dispatcher ready", worker=self.worker_id, transport=self.transport.description)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def claim(self) -> list[ClaimedMessage]:
+        now = utcnow()
+        lease_until = now + timedelta(seconds=self.settings.dispatcher_lease_seconds)
+        with transaction(self.session_factory) as session:
+            rows = repository.claim_due(
+                session, self.worker_id, now, lease_until, self.settings.dispatcher_batch_size
+            )
+            return [
+                ClaimedMessage(row.id, MessageKind(row.kind), dict(row.payload), row.attempts, row.request_id)
+                for row in rows
+            ]
+
+    def run_once(self) -> int:
+        """One batch: returns how many messages were claimed (0 when nothing was due)."""
+        batch = self.claim()
+        if not batch:
+            return 0
+        pending = list(batch)
+        try:
+            with self.transport.open() as sender:
+                while pending and not self._stop.is_set():
+                    self._deliver(sender, pending[0])
+                    pending.pop(0)
+        except (OSError, smtplib.SMTPException) as exc:
+            # The connection itself failed: nothing left in this batch was sent.
+            log.warning(
+                "mail transport unavailable", transport=self.transport.description,
+                error=f"{type(exc).__name__}: {exc}", messages=len(pending),
+            )
+            for message in pending:
+                self._record_failure(message, f"{type(exc).__name__}: {exc}", permanent=False)
+            pending = []
+        # Stopped mid-batch: release the rest's leases by letting them expire (no send happened).
+        return len(batch)
+
+    def _deliver(self, sender: MailSender, message: ClaimedMessage) -> None:
+        with structlog.contextvars.bound_contextvars(
+            request_id=message.request_id, outbox_id=str(message.id), kind=message.kind.value
+        ):
+            try:
+                email = self._render(message)
+            except PermanentDeliveryError as exc:
+                self._record_failure(message, str(exc), permanent=True)
+                return
+            try:
+                sender.send(email)
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+                code = _smtp_code(exc)
+                self._record_failure(message, f"{type(exc).__name__}: {exc}", permanent=code >= 500)
+                return
+            with transaction(self.session_factory) as session:
+                recorded = repository.mark_sent(session, message.id, self.worker_id, utcnow())
+            log.info(
+                "email sent",
+                to=mask_email(str(email["To"])),
+                message_id=str(email["Message-ID"]),
+                lease_kept=recorded,
+            )
+
+    def _render(self, message: ClaimedMessage) -> Any:
+        with self.session_factory() as session:
+            lead = session.get(Lead, uuid.UUID(message.payload["lead_id"]))
+            if lead is None:
+                raise PermanentDeliveryError("the lead no longer exists")
+            recipient = None
+            if "user_id" in message.payload:
+                recipient = session.get(User, uuid.UUID(message.payload["user_id"]))
+                if recipient is None:
+                    raise PermanentDeliveryError("the recipient no longer exists")
+            return render(self.templates, message.kind, message.id, lead, recipient, self.context)
+
+    def _record_failure(self, message: ClaimedMessage, error: str, *, permanent: bool) -> None:
+        attempts = message.attempts + 1
+        give_up = permanent or attempts >= self.settings.dispatcher_max_attempts
+        retry_at: datetime | None = None if give_up else utcnow() + backoff_delay(attempts)
+        with transaction(self.session_factory) as session:
+            repository.mark_failed_attempt(session, message.id, self.worker_id, error, retry_at)
+        with structlog.contextvars.bound_contextvars(
+            request_id=message.request_id, outbox_id=str(message.id), kind=message.kind.value
+        ):
+            if give_up:
+                log.error("email failed permanently", attempts=attempts, error=error)
+            else:
+                log.warning("email attempt failed", attempts=attempts, error=error, retry_at=retry_at)
+
+    def run_forever(self) -> None:
+        """The `worker` loop: until SIGTERM/SIGINT, then finish the message in hand and exit."""
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: self.stop())
+        log.info("worker started", worker=self.worker_id)
+        while not self._stop.is_set():
+            try:
+                claimed = self.run_once()
+            except Exception:
+                log.exception("dispatcher batch failed")
+                claimed = 0
+            if claimed == 0:
+                self._stop.wait(self.settings.dispatcher_poll_seconds)
+        log.info("worker stopped", worker=self.worker_id)
+
+    async def run_async(self) -> None:
+        """The embedded dispatcher: blocking work in a thread, so requests are never held up."""
+        while not self._stop.is_set():
+            try:
+                claimed = await asyncio.to_thread(self.run_once)
+            except Exception:
+                log.exception("dispatcher batch failed")
+                claimed = 0
+            if claimed == 0:
+                await asyncio.sleep(self.settings.dispatcher_poll_seconds)
+
+
+def _smtp_code(exc: smtplib.SMTPException) -> int:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        return min(codes) if codes else 0
+    return int(getattr(exc, "smtp_code", 0) or 0)

@@ -1,0 +1,99 @@
+"""All SQL of the outbox: claiming due messages with a lease, and recording the outcome."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from lead_manager.notifications.models import OutboxMessage, OutboxStatus
+
+
+def claim_due(
+    session: Session, worker: str, now: datetime, lease_until: datetime, limit: int
+) -> Sequence[OutboxMessage]:
+    """Lease up to `limit` due messages to `worker`.
+
+    PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent dispatchers take disjoint batches. SQLite:
+    the transaction began with BEGIN IMMEDIATE, so only one dispatcher claims at a time. Either
+    way an expired lease (a dispatcher that died) makes the message due again.
+    """
+    due = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING.value,
+            OutboxMessage.available_at <= now,
+            or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+        )
+        .order_by(OutboxMessage.available_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = list(session.scalars(due).all())
+    if not ids:
+        return []
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(locked_by=worker, locked_until=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+    return session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.available_at)
+    ).all()
+
+
+def mark_sent(session: Session, message_id: uuid.UUID, worker: str, now: datetime) -> bool:
+    """Only the lease holder records the outcome (a dispatcher whose lease expired does not)."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.locked_by == worker)
+        .values(
+            status=OutboxStatus.SENT.value,
+            sent_at=now,
+            locked_by=None,
+            locked_until=None,
+            attempts=OutboxMessage.attempts + 1,
+            last_error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def mark_failed_attempt(
+    session: Session,
+    message_id: uuid.UUID,
+    worker: str,
+    error: str,
+    retry_at: datetime | None,
+) -> bool:
+    """Record a failed attempt: due again at `retry_at`, or given up on when it is None."""
+    values: dict[str, object] = {
+        "attempts": OutboxMessage.attempts + 1,
+        "last_error": error[:2000],
+        "locked_by": None,
+        "locked_until": None,
+    }
+    if retry_at is None:
+        values["status"] = OutboxStatus.FAILED.value
+    else:
+        values["available_at"] = retry_at
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id, OutboxMessage.locked_by == worker)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    ).all()
+    return {status: int(count) for status, count in rows}

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from lead_manager.storage.base import ResumeNotFoundError, StorageError
+
+_KEY = re.compile(r"[0-9a-f]{32}")
+CHUNK = 256 * 1024
+
+
+class LocalDirectoryStorage:
+    """Resumes as files in one directory, written atomically (temp file, fsync, rename)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        # Keys are ours, but check anyway: a key must never reach outside the directory.
+        if not _KEY.fullmatch(key):
+            raise StorageError(f"malformed storage key {key!r}")
+        return self.root / key
+
+    def save(self, key: str, source: BinaryIO) -> None:
+        target = self._path(key)
+        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                shutil.copyfileobj(source, out, CHUNK)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+
+    def open(self, key: str) -> Iterator[bytes]:
+        path = self._path(key)
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError as exc:
+            raise ResumeNotFoundError(key) from exc
+        return _read_chunks(handle)
+
+    def local_path(self, key: str) -> Path | None:
+        path = self._path(key)
+        return path if path.is_file() else None
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def keys(self) -> Iterator[str]:
+        for entry in self.root.iterdir():
+            if _KEY.fullmatch(entry.name):
+                yield entry.name
+
+
+def _read_chunks(handle: BinaryIO) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(CHUNK):
+            yield chunk
