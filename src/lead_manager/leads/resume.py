@@ -39,8 +39,16 @@ _MAGIC_ALIASES = {
 }
 _ZIP_TYPES = {"application/zip", "application/x-zip-compressed", "application/octet-stream"}
 _SNIFF_BYTES = 1 << 20
-# Tags, processing instructions, doctypes and comments: text containing them is markup.
-_MARKUP = re.compile(rb"<\s*(?:[a-zA-Z][a-zA-Z0-9:-]*(?:\s[^<>]*)?/?|/[a-zA-Z][^<>]*|[!?][^<>]*)>")
+# Markup: declarations, comments, CDATA, closing tags, and opening tags of HTML/SVG/XML elements.
+# Plain text such as "jane <at> example.com" or "<Name>" is not markup.
+_MARKUP = re.compile(
+    rb"<(?:!doctype|\?xml|!--|!\[cdata\[|/[a-z][a-z0-9:-]*\s*>"
+    rb"|(?:html|head|body|script|style|iframe|frame|frameset|svg|math|img|image|a|div|span|p|b|i|u"
+    rb"|em|strong|table|tr|td|th|form|input|button|textarea|select|link|meta|object|embed|base"
+    rb"|br|hr|h[1-6]|ul|ol|li|xsl:[a-z]+|template|video|audio|source|details|dialog|marquee"
+    rb"|title|noscript|applet|foreignobject)(?:\s[^<>]*)?/?>)",
+    re.IGNORECASE,
+)
 _MAX_FILENAME_BYTES = 255
 
 

@@ -1,0 +1,225 @@
+"""Shared fixtures: a real server (uvicorn on a free port) per database backend, real clients.
+
+Every API test runs against SQLite (a file) and PostgreSQL (TEST_DATABASE_URL). Without
+TEST_DATABASE_URL the PostgreSQL half is skipped locally, and fails in CI (CI is set).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+from lead_manager.core.migrations import upgrade_to_head
+from lead_manager.core.security import create_access_token, hash_password
+from lead_manager.core.settings import Settings
+from lead_manager.main import create_app
+from lead_manager.models import Base
+from lead_manager.users.models import Role, User
+
+PASSWORD = "correct horse battery staple"
+UNLIMITED = "100000/minute"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url and os.environ.get("CI"):
+        pytest.fail("TEST_DATABASE_URL must be set in CI: the suite runs on PostgreSQL too")
+    return url
+
+
+def reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def database_url(backend: str, directory: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{directory / 'lead_manager.db'}"
+    url = postgres_url()
+    if url is None:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    return url
+
+
+def make_settings(directory: Path, url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "environment": "test",
+        "database_url": url,
+        "secret_key": "test-signing-key-" + "x" * 32,
+        "storage_url": f"file://{directory / 'resumes'}",
+        "mail_dir": directory / "mail",
+        "lead_rate_limit": UNLIMITED,
+        "login_rate_limit": UNLIMITED,
+        "login_address_rate_limit": UNLIMITED,
+        "embedded_dispatcher": False,
+        "public_base_url": "https://leads.example.test",
+        "firm_name": "Hale & Partners LLP",
+        "email_from": "intake@hale.example",
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@dataclass
+class LiveServer:
+    """A real uvicorn server in a thread of the test process."""
+
+    app: FastAPI
+    settings: Settings
+    base_url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    @property
+    def engine(self) -> Engine:
+        engine: Engine = self.app.state.engine
+        return engine
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_server(settings: Settings) -> LiveServer:
+    app = create_app(settings)
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    return LiveServer(app, settings, f"http://127.0.0.1:{port}", server, thread)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def live_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    directory = tmp_path_factory.mktemp(f"server-{backend}")
+    url = database_url(backend, directory)
+    if backend == "postgresql":
+        reset_postgres(url)
+    upgrade_to_head(url)
+    server = start_server(make_settings(directory, url))
+    yield server
+    server.stop()
+    server.engine.dispose()
+
+
+def clear_database(engine: Engine) -> None:
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+        else:
+            for name in tables:
+                connection.execute(text(f"DELETE FROM {name}"))
+
+
+@pytest.fixture
+def api(live_server: LiveServer) -> Iterator[LiveServer]:
+    """The server with an empty database, storage, mailbox and rate limits."""
+    clear_database(live_server.engine)
+    live_server.app.state.rate_limiter.reset()
+    for directory in (Path(live_server.settings.storage_url.removeprefix("file://")), live_server.settings.mail_dir):
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True, exist_ok=True)
+    yield live_server
+
+
+# Hashing is deliberately slow; the fixtures share one hash of PASSWORD.
+_PASSWORD_HASH = hash_password(PASSWORD)
+
+
+@dataclass
+class Account:
+    id: uuid.UUID
+    email: str
+    role: str
+    token: str
+    client: httpx.Client = field(repr=False)
+
+
+def add_account(
+    server: LiveServer,
+    role: Role,
+    *,
+    email: str | None = None,
+    available: bool = True,
+    active: bool = True,
+    full_name: str = "",
+) -> Account:
+    email = email or f"{role.value}-{uuid.uuid4().hex[:8]}@firm.example"
+    with server.session() as session:
+        user = User(
+            email=email.lower(),
+            full_name=full_name or email.split("@")[0],
+            password_hash=_PASSWORD_HASH,
+            role=role.value,
+            is_active=active,
+            is_available=available,
+        )
+        session.add(user)
+        session.commit()
+        user_id = user.id
+    token = create_access_token(user_id, server.app.state.signing_key, timedelta(minutes=5)).token
+    return Account(user_id, email.lower(), role.value, token, server.client(token))
+
+
+@pytest.fixture
+def attorney(api: LiveServer) -> Iterator[Account]:
+    account = add_account(api, Role.ATTORNEY, full_name="Alice Attorney")
+    yield account
+    account.client.close()
+
+
+@pytest.fixture
+def admin(api: LiveServer) -> Iterator[Account]:
+    account = add_account(api, Role.ADMIN, available=False, full_name="Ada Admin")
+    yield account
+    account.client.close()
+
+
+@pytest.fixture
+def public(api: LiveServer) -> Iterator[httpx.Client]:
+    with api.client() as client:
+        yield client
