@@ -115,7 +115,10 @@ class LiveServer:
 def start_server(settings: Settings) -> LiveServer:
     app = create_app(settings)
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    # proxy_headers=False as in `lead-manager serve`: only TRUSTED_PROXIES may speak for clients.
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, access_log=False, proxy_headers=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
