@@ -28,8 +28,10 @@ from lead_manager.users.router import router as users_router
 
 log = structlog.get_logger(__name__)
 
-# Non-file fields of any form: a handful of short fields (the message is ≤ 5000 characters).
-FORM_LIMITS = {"max_files": 1, "max_fields": 20, "max_part_size": 64 * 1024}
+# Any form: at most one file and a handful of short fields (the message is ≤ 5000 characters).
+MAX_FORM_FILES = 1
+MAX_FORM_FIELDS = 20
+MAX_FORM_FIELD_BYTES = 64 * 1024
 
 
 @asynccontextmanager
@@ -64,7 +66,11 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         description="Lead intake and management for law firms.",
         lifespan=lifespan,
         max_body_size=settings.max_request_bytes,
-        form_limits=FORM_LIMITS,
+        form_limits={
+            "max_files": MAX_FORM_FILES,
+            "max_fields": MAX_FORM_FIELDS,
+            "max_part_size": MAX_FORM_FIELD_BYTES,
+        },
     )
     limiter = RateLimiter(settings.redis_url)
     app.state.settings = settings

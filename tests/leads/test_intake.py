@@ -218,8 +218,8 @@ def test_chunked_upload_without_length_is_counted_while_streaming(api, public) -
 
 
 def test_submission_without_available_attorney_alerts_every_active_admin(api, admin, public) -> None:
-    from tests.conftest import add_account
     from lead_manager.users.models import Role
+    from tests.conftest import add_account
 
     add_account(api, Role.ATTORNEY, available=False)
     add_account(api, Role.ADMIN, active=False)

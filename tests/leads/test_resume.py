@@ -6,7 +6,11 @@ import io
 
 import pytest
 
-from lead_manager.core.errors import InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError
+from lead_manager.core.errors import (
+    InvalidInputError,
+    PayloadTooLargeError,
+    UnsupportedMediaTypeError,
+)
 from lead_manager.leads.resume import TEXT, inspect_resume, safe_filename
 from tests import documents
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Values that appear in examples and tutorials; a production deployment using one is misconfigured.
 PLACEHOLDER_SECRETS = frozenset(
@@ -54,7 +54,8 @@ class Settings(BaseSettings):
     login_rate_limit: str = "5/minute"
     # Failed logins from one address over all accounts: bounds password spraying.
     login_address_rate_limit: str = "20/minute"
-    trusted_proxies: list[str] = Field(default_factory=list)
+    # Comma-separated in the environment (NoDecode: not JSON).
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     public_base_url: str = "http://127.0.0.1:8000"
 
     log_level: str = "INFO"

@@ -31,7 +31,7 @@ def _like_pattern(text: str) -> str:
 
 def page(
     session: Session, filters: LeadFilters, after: tuple[datetime, uuid.UUID] | None
-) -> Sequence[Row[tuple[uuid.UUID, str, str, str, str, datetime, uuid.UUID | None]]]:
+) -> Sequence[Row[uuid.UUID, str, str, str, str, datetime, uuid.UUID | None]]:
     """Newest first, keyset paging on (created_at, id): flat cost at any depth, no OFFSET."""
     stmt = select(*LIST_COLUMNS).order_by(Lead.created_at.desc(), Lead.id.desc()).limit(filters.limit + 1)
     if filters.status is not None:

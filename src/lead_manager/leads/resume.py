@@ -92,9 +92,12 @@ def _office_zip_type(file: BinaryIO) -> str | None:
             names = set(archive.namelist())
             if "word/document.xml" in names and "[Content_Types].xml" in names:
                 return DOCX
-            if "mimetype" in names and archive.getinfo("mimetype").file_size < 100:
-                if archive.read("mimetype").strip() == ODT.encode():
-                    return ODT
+            if (
+                "mimetype" in names
+                and archive.getinfo("mimetype").file_size < 100
+                and archive.read("mimetype").strip() == ODT.encode()
+            ):
+                return ODT
     except (zipfile.BadZipFile, OSError, KeyError, RuntimeError, ValueError):
         return None
     return None

@@ -24,7 +24,7 @@ from lead_manager.core.request_meta import RequestMeta
 from lead_manager.leads import repository
 from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatus, LeadStatusChange
 from lead_manager.leads.resume import ResumeInfo, inspect_resume
-from lead_manager.leads.schemas import LeadCreate, LeadFilters, LeadRead, LeadPage, encode_cursor
+from lead_manager.leads.schemas import LeadCreate, LeadFilters, LeadPage, LeadRead, encode_cursor
 from lead_manager.notifications import outbox
 from lead_manager.notifications.models import MessageKind
 from lead_manager.storage.base import ResumeStorage, new_resume_key

@@ -1,0 +1,89 @@
+"""Health, readiness, docs, request ids and the headers every response carries."""
+
+from __future__ import annotations
+
+import pytest
+
+from lead_manager.core.middleware import client_ip
+from tests.conftest import make_settings
+
+
+def test_healthz_readyz_docs_openapi(api, public) -> None:
+    assert public.get("/healthz").json() == {"status": "ok"}
+    ready = public.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["outbox"] == {"pending": 0, "sent": 0, "failed": 0}
+    assert public.get("/docs").status_code == 200
+    spec = public.get("/openapi.json").json()
+    for path in ("/api/v1/leads", "/api/v1/leads/{lead_id}", "/api/v1/leads/{lead_id}/resume",
+                 "/api/v1/auth/token", "/api/v1/users", "/api/v1/users/me", "/api/v1/users/{user_id}",
+                 "/api/v1/audit"):
+        assert path in spec["paths"], path
+
+
+def test_every_response_has_request_id_and_nosniff(api, public) -> None:
+    for response in (public.get("/healthz"), public.get("/nope"), public.get("/api/v1/leads")):
+        assert len(response.headers["x-request-id"]) >= 16
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_well_formed_incoming_request_id_is_kept_and_bad_one_replaced(api, public) -> None:
+    assert public.get("/healthz", headers={"X-Request-ID": "abc-123.trace"}).headers["x-request-id"] == "abc-123.trace"
+    replaced = public.get("/healthz", headers={"X-Request-ID": "<script>" + "x" * 100}).headers["x-request-id"]
+    assert "<" not in replaced and len(replaced) == 32
+
+
+def test_readyz_is_503_when_the_database_does_not_answer(tmp_path) -> None:
+    settings = make_settings(tmp_path, "postgresql+psycopg://postgres@127.0.0.1:1/none")
+    server = start_server_unchecked(settings)
+    try:
+        with server.client() as client:
+            assert client.get("/healthz").status_code == 200
+            assert client.get("/readyz").status_code == 503
+    finally:
+        server.stop()
+
+
+def start_server_unchecked(settings):
+    import threading
+    import time
+
+    import uvicorn
+
+    from lead_manager.main import create_app
+    from tests.conftest import LiveServer, free_port
+
+    app = create_app(settings, check_schema=False)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    return LiveServer(app, settings, f"http://127.0.0.1:{port}", server, thread)
+
+
+@pytest.mark.parametrize(
+    ("peer", "forwarded", "trusted", "expected"),
+    [
+        ("203.0.113.5", "1.2.3.4", [], "203.0.113.5"),
+        ("10.0.0.1", "198.51.100.7", ["10.0.0.0/8"], "198.51.100.7"),
+        ("10.0.0.1", "6.6.6.6, 198.51.100.7, 10.0.0.2", ["10.0.0.0/8"], "198.51.100.7"),
+        ("10.0.0.1", "not-an-ip", ["10.0.0.0/8"], "10.0.0.1"),
+        ("192.0.2.1", "198.51.100.7", ["10.0.0.0/8"], "192.0.2.1"),
+    ],
+)
+def test_client_ip_believes_only_trusted_proxies(peer, forwarded, trusted, expected) -> None:
+    scope = {"client": (peer, 1234), "headers": [(b"x-forwarded-for", forwarded.encode())]}
+    assert client_ip(scope, trusted) == expected
+
+
+def test_schema_behind_refuses_to_start(tmp_path) -> None:
+    from lead_manager.core.migrations import SchemaBehindError
+    from lead_manager.main import create_app
+
+    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(SchemaBehindError, match="lead-manager migrate"):
+        create_app(settings)
+
+

@@ -1,0 +1,126 @@
+"""The `lead-manager` command, run as a subprocess the way an operator runs it."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests import documents
+from tests.conftest import free_port
+
+LEAD_MANAGER = str(Path(sys.executable).parent / "lead-manager")
+
+
+def run(cwd: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [LEAD_MANAGER, *args], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=60,
+        env=clean_env(env),
+    )
+
+
+def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The defaults of a fresh checkout: nothing of ours set, SQLite under ./var."""
+    env = {k: v for k, v in os.environ.items() if k.upper() not in {
+        "DATABASE_URL", "SECRET_KEY", "STORAGE_URL", "MAIL_DIR", "SMTP_HOST", "ENVIRONMENT", "REDIS_URL",
+    }}
+    env.update(extra or {})
+    return env
+
+
+def test_migrate_is_repeatable_and_creates_var(tmp_path) -> None:
+    first, second = run(tmp_path, "migrate"), run(tmp_path, "migrate")
+    assert first.returncode == second.returncode == 0, first.stderr
+    assert (tmp_path / "var" / "lead_manager.db").exists()
+
+
+def test_create_user_reports_success_and_one_line_reasons(tmp_path) -> None:
+    run(tmp_path, "migrate")
+    ok = run(tmp_path, "create-user", "--email", "Jane@Firm.example", "--role", "attorney", "--name", "Jane", "--password-stdin", stdin="a strong password\n")
+    assert ok.returncode == 0, ok.stderr
+    assert "jane@firm.example" in ok.stdout
+    duplicate = run(tmp_path, "create-user", "--email", "jane@firm.example", "--role", "admin", "--password-stdin", stdin="another strong one\n")
+    assert duplicate.returncode != 0
+    assert len(duplicate.stderr.strip().splitlines()) == 1 and "already exists" in duplicate.stderr
+    weak = run(tmp_path, "create-user", "--email", "weak@firm.example", "--role", "attorney", "--password-stdin", stdin="short\n")
+    assert weak.returncode != 0 and "12 characters" in weak.stderr
+    assert len(weak.stderr.strip().splitlines()) == 1
+    no_stdin_flag = run(tmp_path, "create-user", "--email", "x@firm.example", "--role", "attorney")
+    assert no_stdin_flag.returncode != 0 and "--password-stdin" in no_stdin_flag.stderr
+    bad_role = run(tmp_path, "create-user", "--email", "x@firm.example", "--role", "root", "--password-stdin", stdin="a strong password\n")
+    assert bad_role.returncode != 0
+
+
+def test_create_user_before_migrate_says_what_to_do(tmp_path) -> None:
+    result = run(tmp_path, "create-user", "--email", "x@firm.example", "--role", "attorney", "--password-stdin", stdin="a strong password\n")
+    assert result.returncode != 0 and "lead-manager migrate" in result.stderr
+
+
+def test_production_without_secret_refuses_to_start(tmp_path) -> None:
+    result = run(tmp_path, "migrate", env={"ENVIRONMENT": "production"})
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_fresh_checkout_flow_first_admin_serve_login_submit(tmp_path) -> None:
+    """What `make run` does: migrate, ensure-admin (printed once), serve with the dispatcher."""
+    assert run(tmp_path, "migrate").returncode == 0
+    first = run(tmp_path, "ensure-admin")
+    assert first.returncode == 0
+    email = re.search(r"email:\s+(\S+)", first.stdout).group(1)
+    password = re.search(r"password:\s+(\S+)", first.stdout).group(1)
+    again = run(tmp_path, "ensure-admin")
+    assert again.returncode == 0 and "password" not in again.stdout
+
+    port = free_port()
+    server = subprocess.Popen(
+        [LEAD_MANAGER, "serve", "--port", str(port)], cwd=tmp_path, env=clean_env({"DISPATCHER_POLL_SECONDS": "0.2"}),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "server did not start"
+            time.sleep(0.1)
+        token = httpx.post(f"{base}/api/v1/auth/token", data={"username": email, "password": password}).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        lead = httpx.post(
+            f"{base}/api/v1/leads",
+            data={"first_name": "Jane", "last_name": "Doe", "email": "jane@example.com"},
+            files={"resume": ("cv.pdf", documents.pdf(), "application/pdf")},
+        )
+        assert lead.status_code == 201
+        items = httpx.get(f"{base}/api/v1/leads", headers=auth).json()["items"]
+        assert [i["id"] for i in items] == [lead.json()["id"]]
+        # No SMTP configured: the acknowledgement (and the unassigned alert to the admin) land as files.
+        mail_dir = tmp_path / "var" / "mail"
+        deadline = time.monotonic() + 15
+        while len(list(mail_dir.glob("*.eml"))) < 2:
+            assert time.monotonic() < deadline, "emails were not written"
+            time.sleep(0.1)
+        bodies = [p.read_text() for p in mail_dir.glob("*.eml")]
+        assert any("To: jane@example.com" in b for b in bodies)
+        assert any(f"To: {email}" in b for b in bodies)
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=15)
+    # uvicorn shuts down cleanly, then re-raises SIGTERM as its exit status.
+    assert server.returncode in (0, -15), output
+    assert "Application shutdown complete" in output
+    assert ".eml files" in output  # the log says where mail goes without SMTP
+
+
+@pytest.mark.parametrize("args", [["--help"], ["serve", "--help"], ["worker", "--help"]])
+def test_help(tmp_path, args) -> None:
+    assert run(tmp_path, *args).returncode == 0
