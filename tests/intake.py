@@ -27,7 +27,7 @@ def submit(
     resume: bytes | None = None,
     filename: str = "resume.pdf",
     content_type: str = "application/pdf",
-    headers: dict[str, str] | None = None,
+    headers: dict[str, str | bytes] | None = None,
     **overrides: Any,
 ) -> httpx.Response:
     body = documents.pdf() if resume is None else resume

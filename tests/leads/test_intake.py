@@ -285,12 +285,9 @@ def test_idempotency_key_in_flight_is_409_until_the_claim_goes_stale(api, public
     assert submit(public, resume=resume, headers={"Idempotency-Key": "in-flight"}).status_code == 201
 
 
-@pytest.mark.parametrize("key", ["", "x" * 256, "tab\there", "ünïcode"])
+@pytest.mark.parametrize("key", ["", "x" * 256, "tab\there", b"caf\xe9"])
 def test_malformed_idempotency_key_is_422(api, public, key) -> None:
-    try:
-        response = submit(public, headers={"Idempotency-Key": key})
-    except UnicodeEncodeError:
-        pytest.skip("the client cannot send non-latin-1 headers")
+    response = submit(public, headers={"Idempotency-Key": key})
     assert response.status_code == 422
     assert_nothing_stored(api)
 
