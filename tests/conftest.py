@@ -112,8 +112,8 @@ class LiveServer:
         self.thread.join(timeout=10)
 
 
-def start_server(settings: Settings) -> LiveServer:
-    app = create_app(settings)
+def start_server(settings: Settings, *, check_schema: bool = True) -> LiveServer:
+    app = create_app(settings, check_schema=check_schema)
     port = free_port()
     # proxy_headers=False as in `lead-manager serve`: only TRUSTED_PROXIES may speak for clients.
     config = uvicorn.Config(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lead_manager.core.middleware import client_ip
-from tests.conftest import make_settings
+from tests.conftest import make_settings, start_server
 
 
 def test_healthz_readyz_docs_openapi(api, public) -> None:
@@ -35,32 +35,13 @@ def test_well_formed_incoming_request_id_is_kept_and_bad_one_replaced(api, publi
 
 def test_readyz_is_503_when_the_database_does_not_answer(tmp_path) -> None:
     settings = make_settings(tmp_path, "postgresql+psycopg://postgres@127.0.0.1:1/none")
-    server = start_server_unchecked(settings)
+    server = start_server(settings, check_schema=False)
     try:
         with server.client() as client:
             assert client.get("/healthz").status_code == 200
             assert client.get("/readyz").status_code == 503
     finally:
         server.stop()
-
-
-def start_server_unchecked(settings):
-    import threading
-    import time
-
-    import uvicorn
-
-    from lead_manager.main import create_app
-    from tests.conftest import LiveServer, free_port
-
-    app = create_app(settings, check_schema=False)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    return LiveServer(app, settings, f"http://127.0.0.1:{port}", server, thread)
 
 
 @pytest.mark.parametrize(
