@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager, suppress
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from lead_manager.audit.router import router as audit_router
 from lead_manager.auth.router import router as auth_router
@@ -25,6 +26,8 @@ from lead_manager.leads.router import router as leads_router
 from lead_manager.notifications.dispatcher import Dispatcher
 from lead_manager.storage.factory import create_storage
 from lead_manager.users.router import router as users_router
+from lead_manager.web.pages import STATIC_DIRECTORY
+from lead_manager.web.router import router as web_router
 
 log = structlog.get_logger(__name__)
 
@@ -89,8 +92,10 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
 
     app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
     _add_exception_handlers(app)
-    for router in (health_router, auth_router, leads_router, users_router, audit_router):
+    routers = (health_router, auth_router, leads_router, users_router, audit_router, web_router)
+    for router in routers:
         app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIRECTORY), name="static")
     return app
 
 

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
 
 from lead_manager.core.dependencies import SessionDep
 from lead_manager.core.security import InvalidTokenError, decode_access_token
@@ -19,20 +20,28 @@ _UNAUTHENTICATED = HTTPException(
 )
 
 
+def user_for_token(session: Session, token: str | None, signing_key: str) -> User | None:
+    """The active user a token belongs to, else None; the API and the web session share it."""
+    if not token:
+        return None
+    try:
+        user_id = decode_access_token(token, signing_key)
+    except InvalidTokenError:
+        return None
+    user = users.get(session, user_id)
+    # A deactivated user's tokens stop working at once: the account is checked on every request.
+    if user is None or not user.is_active:
+        return None
+    return user
+
+
 def get_current_user(
     request: Request,
     session: SessionDep,
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> User:
-    if not token:
-        raise _UNAUTHENTICATED
-    try:
-        user_id = decode_access_token(token, request.app.state.signing_key)
-    except InvalidTokenError:
-        raise _UNAUTHENTICATED from None
-    user = users.get(session, user_id)
-    # A deactivated user's tokens stop working at once: the account is checked on every request.
-    if user is None or not user.is_active:
+    user = user_for_token(session, token, request.app.state.signing_key)
+    if user is None:
         raise _UNAUTHENTICATED
     request.state.user_id = user.id
     return user

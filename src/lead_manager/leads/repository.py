@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Row, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatus, LeadStatusChange
@@ -29,18 +29,16 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def page(
-    session: Session, filters: LeadFilters, after: tuple[datetime, uuid.UUID] | None
-) -> Sequence[Row[uuid.UUID, str, str, str, str, datetime, uuid.UUID | None]]:
-    """Newest first, keyset paging on (created_at, id): flat cost at any depth, no OFFSET."""
-    stmt = select(*LIST_COLUMNS).order_by(Lead.created_at.desc(), Lead.id.desc()).limit(filters.limit + 1)
+def _conditions(filters: LeadFilters) -> list[ColumnElement[bool]]:
+    """The WHERE clauses of the filters, shared by the page and the count."""
+    conditions: list[ColumnElement[bool]] = []
     if filters.status is not None:
-        stmt = stmt.where(Lead.status == filters.status.value)
+        conditions.append(Lead.status == filters.status.value)
     if filters.assigned_to is not None:
-        stmt = stmt.where(Lead.assigned_to == filters.assigned_to)
+        conditions.append(Lead.assigned_to == filters.assigned_to)
     if filters.q:
         pattern = _like_pattern(filters.q)
-        stmt = stmt.where(
+        conditions.append(
             or_(
                 Lead.first_name.ilike(pattern, escape="\\"),
                 Lead.last_name.ilike(pattern, escape="\\"),
@@ -48,12 +46,25 @@ def page(
                 (Lead.first_name + " " + Lead.last_name).ilike(pattern, escape="\\"),
             )
         )
+    return conditions
+
+
+def page(
+    session: Session, filters: LeadFilters, after: tuple[datetime, uuid.UUID] | None
+) -> Sequence[Row[uuid.UUID, str, str, str, str, datetime, uuid.UUID | None]]:
+    """Newest first, keyset paging on (created_at, id): flat cost at any depth, no OFFSET."""
+    stmt = select(*LIST_COLUMNS).order_by(Lead.created_at.desc(), Lead.id.desc()).limit(filters.limit + 1)
+    stmt = stmt.where(*_conditions(filters))
     if after is not None:
         created_at, lead_id = after
         stmt = stmt.where(
             or_(Lead.created_at < created_at, and_(Lead.created_at == created_at, Lead.id < lead_id))
         )
     return session.execute(stmt).all()
+
+
+def count(session: Session, filters: LeadFilters) -> int:
+    return session.scalar(select(func.count()).select_from(Lead).where(*_conditions(filters))) or 0
 
 
 def get(session: Session, lead_id: uuid.UUID) -> Lead | None:

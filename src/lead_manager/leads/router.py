@@ -140,6 +140,11 @@ def download_resume(
     meta: RequestMetaDep,
 ) -> Response:
     download = service.download_resume(session, storage, lead, actor=user.id, meta=meta)
+    return resume_response(download)
+
+
+def resume_response(download: service.ResumeDownload) -> Response:
+    """The stored bytes as an attachment; shared with the web page's download link."""
     headers = {
         "Cache-Control": NO_STORE,
         "X-Content-Type-Options": "nosniff",

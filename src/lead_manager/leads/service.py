@@ -202,6 +202,11 @@ def list_leads(
     return LeadPage(items=items, next_cursor=next_cursor)
 
 
+def count_leads(session: Session, filters: LeadFilters) -> int:
+    """How many leads match (the `limit` is ignored): the inbox's pending counts."""
+    return repository.count(session, filters)
+
+
 def get_lead(session: Session, lead_id: uuid.UUID) -> Lead:
     lead = repository.get(session, lead_id)
     if lead is None:

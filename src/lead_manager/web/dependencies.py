@@ -1,0 +1,128 @@
+"""Who is asking (the session cookie), what they may see, and the CSRF check of form posts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import Depends, Form, Request
+
+from lead_manager.auth.dependencies import user_for_token
+from lead_manager.core.dependencies import SessionDep
+from lead_manager.core.settings import Settings
+from lead_manager.users.models import Role, User
+from lead_manager.web import csrf
+
+SESSION_COOKIE = "lm_session"
+CSRF_COOKIE = "lm_csrf"
+DEFAULT_NEXT = "/leads"
+
+
+class LoginRequiredError(Exception):
+    """No valid session: the page answers with a redirect to /login?next=…"""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class PageError(Exception):
+    """An error shown as an HTML page with this status."""
+
+    def __init__(self, status_code: int, title: str, message: str) -> None:
+        super().__init__(title)
+        self.status_code = status_code
+        self.title = title
+        self.message = message
+
+
+FORBIDDEN = PageError(403, "Access denied", "This page is for administrators only.")
+CSRF_FAILED = PageError(
+    403,
+    "This form has expired",
+    "For your security the form could not be accepted. Please go back, reload the page and "
+    "try again.",
+)
+
+
+def cookie_options(settings: Settings) -> dict[str, Any]:
+    """HttpOnly and SameSite=Lax always; Secure everywhere but development over plain HTTP."""
+    return {"httponly": True, "samesite": "lax", "secure": not settings.is_development, "path": "/"}
+
+
+def safe_next(value: str | None) -> str:
+    """A local path to return to after login; anything else (another site, a scheme) is ignored."""
+    if not value or len(value) > 2000 or not value.startswith("/"):
+        return DEFAULT_NEXT
+    if value.startswith(("//", "/\\")):  # protocol-relative: another host
+        return DEFAULT_NEXT
+    if any(ord(ch) < 0x20 or ch in "\\\x7f" for ch in value):
+        return DEFAULT_NEXT
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return DEFAULT_NEXT
+    return value
+
+
+def session_token(request: Request) -> str | None:
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def csrf_seed(request: Request) -> str:
+    """The visitor's CSRF seed; a new one is set as a cookie on the response (see pages.py)."""
+    pending: str | None = getattr(request.state, "new_csrf_seed", None)
+    if pending:
+        return pending
+    seed = request.cookies.get(CSRF_COOKIE)
+    if not seed or len(seed) > 100:
+        seed = csrf.new_seed()
+        request.state.new_csrf_seed = seed
+    return seed
+
+
+def renew_csrf_seed(request: Request) -> None:
+    """At login and logout: tokens from before no longer work."""
+    request.state.new_csrf_seed = csrf.new_seed()
+
+
+def csrf_token(request: Request, session_cookie: str | None = None) -> str:
+    token = session_cookie if session_cookie is not None else session_token(request)
+    return csrf.issue_token(request.app.state.signing_key, csrf_seed(request), token)
+
+
+def verify_csrf(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "") -> None:
+    seed = request.cookies.get(CSRF_COOKIE)
+    if not csrf.is_valid(request.app.state.signing_key, seed, session_token(request), csrf_token):
+        raise CSRF_FAILED
+
+
+def optional_user(request: Request, session: SessionDep) -> User | None:
+    user = user_for_token(session, session_token(request), request.app.state.signing_key)
+    if user is not None:
+        request.state.user_id = user.id
+        request.state.user = user
+    return user
+
+
+def current_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        # After a form post the page to return to is the one the form was on, not the POST URL.
+        if request.method == "GET":
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        else:
+            target = DEFAULT_NEXT
+        raise LoginRequiredError(safe_next(target))
+    return user
+
+
+def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
+    if user.role != Role.ADMIN.value:
+        raise FORBIDDEN
+    return user
+
+
+PageUser = Annotated[User, Depends(current_user)]
+PageAdmin = Annotated[User, Depends(current_admin)]
+MaybeUser = Annotated[User | None, Depends(optional_user)]
+# Listed before the form's own fields, so a forged post is refused before anything else runs.
+CsrfChecked = Annotated[None, Depends(verify_csrf)]

@@ -1,0 +1,161 @@
+"""Rendering pages: the Jinja2 environment (autoescaping), shared context, and the route class
+that turns errors into HTML pages and adds the headers every page carries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import structlog
+from fastapi import HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from lead_manager.core.errors import DomainError
+from lead_manager.core.rate_limit import RateLimitExceededError
+from lead_manager.users.models import User
+from lead_manager.web.dependencies import (
+    CSRF_COOKIE,
+    LoginRequiredError,
+    PageError,
+    cookie_options,
+    csrf_token,
+)
+
+log = structlog.get_logger(__name__)
+
+# No inline script or style anywhere: the pages load /static/site.css and /static/form.js only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'"
+)
+CSRF_COOKIE_MAX_AGE = 7 * 24 * 3600
+STATIC_DIRECTORY = Path(__file__).parent / "static"
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%-d %b %Y, %H:%M UTC") if value else ""
+
+
+def _file_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("lead_manager.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = _when
+    env.filters["file_size"] = _file_size
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def render(
+    request: Request,
+    template: str,
+    *,
+    user: User | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    settings = request.app.state.settings
+    base = {
+        "firm_name": settings.firm_name,
+        "user": user,
+        "is_admin": user is not None and user.role == "admin",
+        "csrf_token": csrf_token(request),
+        "path": request.url.path,
+    }
+    response = templates.TemplateResponse(
+        request, template, {**base, **context}, status_code=status_code, headers=headers
+    )
+    return response
+
+
+def _error_page(request: Request, status_code: int, title: str, message: str) -> HTMLResponse:
+    # The signed-in user (if the session was checked before the error) keeps the navigation.
+    user: User | None = getattr(request.state, "user", None)
+    return render(
+        request,
+        "error.html",
+        user=user,
+        status_code=status_code,
+        code=status_code,
+        title=title,
+        message=message,
+    )
+
+
+class PageRoute(APIRoute):
+    """Every web route: errors become pages, and each response gets the page headers."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def page_handler(request: Request) -> Response:
+            response: Response
+            try:
+                response = await handler(request)
+            except LoginRequiredError as exc:
+                response = RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+            except PageError as exc:
+                response = _error_page(request, exc.status_code, exc.title, exc.message)
+            except RateLimitExceededError as exc:
+                response = _error_page(
+                    request,
+                    429,
+                    "Too many requests",
+                    f"Please wait {exc.retry_after} seconds and try again.",
+                )
+                response.headers["Retry-After"] = str(exc.retry_after)
+            except (RequestValidationError, DomainError, HTTPException) as exc:
+                status_code = getattr(exc, "status_code", 400)
+                if status_code == 404 or (
+                    isinstance(exc, RequestValidationError) and request.method == "GET"
+                ):
+                    response = _error_page(
+                        request,
+                        404,
+                        "Page not found",
+                        "The page you asked for does not exist or is no longer available.",
+                    )
+                else:
+                    log.info("page request refused", error=type(exc).__name__, status=status_code)
+                    response = _error_page(
+                        request,
+                        status_code if status_code >= 400 else 400,
+                        "Something was not right",
+                        "The request could not be completed. Please go back and try again.",
+                    )
+            new_seed: str | None = getattr(request.state, "new_csrf_seed", None)
+            if new_seed:
+                response.set_cookie(
+                    CSRF_COOKIE,
+                    new_seed,
+                    max_age=CSRF_COOKIE_MAX_AGE,
+                    **cookie_options(request.app.state.settings),
+                )
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            # Pages carry lead data and per-visitor CSRF tokens: never cached anywhere.
+            response.headers.setdefault("Cache-Control", "no-store")
+            return response
+
+        return page_handler
