@@ -49,7 +49,7 @@ def _file_size(size: int) -> str:
         return f"{size} bytes"
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+    return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
 
 
 def _environment() -> Environment:
