@@ -48,6 +48,16 @@ def postgres_url() -> str | None:
     return url
 
 
+def redis_url() -> str:
+    """A Redis database of the tests' own (TEST_REDIS_URL), emptied by the tests that use it."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("TEST_REDIS_URL must be set in CI: shared rate limits are tested on Redis")
+        pytest.skip("TEST_REDIS_URL is not set")
+    return url
+
+
 def reset_postgres(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
@@ -226,3 +236,37 @@ def admin(api: LiveServer) -> Iterator[Account]:
 def public(api: LiveServer) -> Iterator[httpx.Client]:
     with api.client() as client:
         yield client
+
+
+# boto3 reads these; moto accepts any values. Set for the whole session so the API servers started
+# in this process and the subprocesses of the scale-out test sign their requests alike.
+S3_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "test-access-key",
+    "AWS_SECRET_ACCESS_KEY": "test-secret-key",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A real S3-compatible server (moto's server mode) on a free local port."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in S3_ENVIRONMENT.items():
+            patch.setenv(name, value)
+        yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_endpoint: str) -> str:
+    """A new, empty bucket on the S3 server."""
+    import boto3
+
+    name = f"resumes-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_endpoint).create_bucket(Bucket=name)
+    return name

@@ -24,6 +24,7 @@ from lead_manager.core.rate_limit import RateLimiter, RateLimitExceededError
 from lead_manager.core.settings import Settings, get_settings
 from lead_manager.leads.router import router as leads_router
 from lead_manager.notifications.dispatcher import Dispatcher
+from lead_manager.storage.base import StorageUnavailableError
 from lead_manager.storage.factory import create_storage
 from lead_manager.users.router import router as users_router
 from lead_manager.web.pages import STATIC_DIRECTORY
@@ -113,6 +114,15 @@ def _add_exception_handlers(app: FastAPI) -> None:
             {"detail": "Too many requests; try again later."},
             status_code=429,
             headers={"Retry-After": str(exc.retry_after)},
+        )
+
+    @app.exception_handler(StorageUnavailableError)
+    async def _storage_unavailable(_request: Request, exc: StorageUnavailableError) -> JSONResponse:
+        log.error("resume storage unavailable", error=str(exc))
+        return JSONResponse(
+            {"detail": "Resume storage is temporarily unavailable; try again later."},
+            status_code=503,
+            headers={"Retry-After": "30"},
         )
 
     @app.exception_handler(Exception)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+import structlog
 from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import Dialect
@@ -16,6 +17,8 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from lead_manager.core.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -145,7 +148,12 @@ def on_rollback(session: Session, hook: Callable[[], None]) -> None:
 def run_rollback_hooks(session: Session) -> None:
     hooks: list[Callable[[], None]] = session.info.pop(_ROLLBACK_HOOKS, [])
     for hook in reversed(hooks):
-        hook()
+        # Every undo gets its turn, and the error that caused the rollback is the one raised;
+        # what a failed undo leaves behind (an unreferenced file) is harmless.
+        try:
+            hook()
+        except Exception:
+            log.exception("rollback hook failed", hook=getattr(hook, "__qualname__", repr(hook)))
 
 
 def forget_rollback_hooks(session: Session) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +17,22 @@ class ResumeNotFoundError(StorageError):
     pass
 
 
+class StorageUnavailableError(StorageError):
+    """The store could not be reached or refused the operation; trying later may work."""
+
+
+KEY_PATTERN = re.compile(r"[0-9a-f]{32}")
+
+
 def new_resume_key() -> str:
     return secrets.token_hex(16)
+
+
+def checked_key(key: str) -> str:
+    # Keys are ours, but check anyway: a key must never reach outside the directory or prefix.
+    if not KEY_PATTERN.fullmatch(key):
+        raise StorageError(f"malformed storage key {key!r}")
+    return key
 
 
 class ResumeStorage(Protocol):

@@ -11,4 +11,9 @@ def create_storage(settings: Settings) -> ResumeStorage:
     url = settings.storage_url
     if url.startswith("file://"):
         return LocalDirectoryStorage(Path(url.removeprefix("file://")))
-    raise ValueError(f"unsupported STORAGE_URL {url!r}: use file://DIR")
+    if url.startswith("s3://"):
+        # Imported here: boto3 is slow to import and a local deployment never needs it.
+        from lead_manager.storage.s3 import S3Storage
+
+        return S3Storage.from_url(url, settings.s3_endpoint_url)
+    raise ValueError(f"unsupported STORAGE_URL {url!r}: use file://DIR or s3://BUCKET/PREFIX")

@@ -1,16 +1,14 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from lead_manager.storage.base import ResumeNotFoundError, StorageError
+from lead_manager.storage.base import KEY_PATTERN, ResumeNotFoundError, checked_key
 
-_KEY = re.compile(r"[0-9a-f]{32}")
 CHUNK = 256 * 1024
 
 
@@ -22,10 +20,7 @@ class LocalDirectoryStorage:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def _path(self, key: str) -> Path:
-        # Keys are ours, but check anyway: a key must never reach outside the directory.
-        if not _KEY.fullmatch(key):
-            raise StorageError(f"malformed storage key {key!r}")
-        return self.root / key
+        return self.root / checked_key(key)
 
     def save(self, key: str, source: BinaryIO) -> None:
         target = self._path(key)
@@ -57,7 +52,7 @@ class LocalDirectoryStorage:
 
     def keys(self) -> Iterator[str]:
         for entry in self.root.iterdir():
-            if _KEY.fullmatch(entry.name):
+            if KEY_PATTERN.fullmatch(entry.name):
                 yield entry.name
 
 
