@@ -21,7 +21,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from lead_manager.core.migrations import upgrade_to_head
@@ -64,6 +64,24 @@ def reset_postgres(url: str) -> None:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+def scratch_postgres(suffix: str) -> str:
+    """An empty PostgreSQL database of its own beside TEST_DATABASE_URL's (`<name>_<suffix>`),
+    for tests whose processes must not share the live server's database."""
+    url = postgres_url()
+    if url is None:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    base = make_url(url)
+    name = f"{base.database}_{suffix}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    scratch = base.set(database=name).render_as_string(hide_password=False)
+    reset_postgres(scratch)
+    return scratch
 
 
 def database_url(backend: str, directory: Path) -> str:

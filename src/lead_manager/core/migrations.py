@@ -8,11 +8,16 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy import create_engine as sa_create_engine
+from sqlalchemy.pool import NullPool
 
 from lead_manager.core.db import ensure_sqlite_directory
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# pg_advisory_lock key held while migrating: any number of `migrate` runs may start at once
+# (one per replica, a retried deploy job), and they take turns instead of racing on the DDL.
+MIGRATION_LOCK_KEY = 0x1EAD_0001
 
 
 class SchemaBehindError(RuntimeError):
@@ -33,7 +38,21 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade_to_head(database_url: str) -> None:
     ensure_sqlite_directory(database_url)
-    command.upgrade(alembic_config(database_url), "head")
+    config = alembic_config(database_url)
+    if not database_url.startswith("postgresql"):
+        # SQLite serialises writers itself and is never shared between machines.
+        command.upgrade(config, "head")
+        return
+    engine = sa_create_engine(database_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as lock:
+            lock.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            try:
+                command.upgrade(config, "head")
+            finally:
+                lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    finally:
+        engine.dispose()
 
 
 def head_revision(database_url: str) -> str | None:
