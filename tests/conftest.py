@@ -6,6 +6,7 @@ TEST_DATABASE_URL the PostgreSQL half is skipped locally, and fails in CI (CI is
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import socket
@@ -270,6 +271,8 @@ def s3_endpoint() -> Iterator[str]:
     """A real S3-compatible server (moto's server mode) on a free local port."""
     from moto.server import ThreadedMotoServer
 
+    # moto's server logs every request through werkzeug: noise in a failing test's report.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -1,4 +1,4 @@
-"""`lead-manager` commands run as real subprocesses, the way an operator or a container runs them."""
+"""`lead-manager` commands as real subprocesses, the way an operator or a container runs them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import httpx
 
 LEAD_MANAGER = str(Path(sys.executable).with_name("lead-manager"))
 
-# Settings the tests pass explicitly; an inherited value (from a developer's shell) must not leak in.
+# Settings the tests pass explicitly: a value inherited from a developer's shell must not leak in.
 _SETTINGS_PREFIXES = (
     "DATABASE_URL",
     "REDIS_URL",
@@ -49,7 +49,7 @@ def run(
 
 @dataclass
 class Process:
-    """A long-running `lead-manager serve` or `worker`; its output goes to a file for post-mortems."""
+    """A long-running `lead-manager serve` or `worker`; its output goes to a file."""
 
     popen: subprocess.Popen[bytes]
     log: Path
