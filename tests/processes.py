@@ -14,35 +14,42 @@ import httpx
 
 LEAD_MANAGER = str(Path(sys.executable).with_name("lead-manager"))
 
-# Settings the tests pass explicitly: a value inherited from a developer's shell must not leak in.
-_SETTINGS_PREFIXES = (
+# Our settings: a value inherited from a developer's shell must not leak into a test's process.
+_OUR_SETTINGS = (
     "DATABASE_URL",
-    "REDIS_URL",
-    "STORAGE_URL",
-    "S3_",
-    "SMTP_",
-    "MAIL_DIR",
     "SECRET_KEY",
+    "STORAGE_URL",
+    "MAIL_DIR",
+    "SMTP_",
+    "S3_",
+    "ENVIRONMENT",
+    "REDIS_URL",
 )
 
 
-def command_environment(**settings: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_SETTINGS_PREFIXES)}
-    env.update({"LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"})
-    env.update(settings)
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The defaults of a fresh checkout (nothing of ours set, SQLite under ./var), plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith(_OUR_SETTINGS)}
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
     return env
 
 
 def run(
-    args: list[str], env: Mapping[str, str], cwd: Path, timeout: float = 60
+    cwd: Path,
+    *args: str,
+    stdin: str | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 60,
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [LEAD_MANAGER, *args],
-        env=dict(env),
         cwd=cwd,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=timeout,
+        env=clean_env(env),
         check=False,
     )
 
@@ -60,7 +67,11 @@ class Process:
         log = cwd / f"{name}.log"
         with log.open("wb") as out:
             popen = subprocess.Popen(
-                [LEAD_MANAGER, *args], env=dict(env), cwd=cwd, stdout=out, stderr=subprocess.STDOUT
+                [LEAD_MANAGER, *args],
+                env=clean_env(env),
+                cwd=cwd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
         return cls(popen, log)
 

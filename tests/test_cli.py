@@ -2,36 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests import documents
 from tests.conftest import free_port
-
-LEAD_MANAGER = str(Path(sys.executable).parent / "lead-manager")
-
-
-def run(cwd: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [LEAD_MANAGER, *args], cwd=cwd, input=stdin, capture_output=True, text=True, timeout=60,
-        env=clean_env(env),
-    )
-
-
-def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The defaults of a fresh checkout: nothing of ours set, SQLite under ./var."""
-    env = {k: v for k, v in os.environ.items() if k.upper() not in {
-        "DATABASE_URL", "SECRET_KEY", "STORAGE_URL", "MAIL_DIR", "SMTP_HOST", "ENVIRONMENT", "REDIS_URL",
-    }}
-    env.update(extra or {})
-    return env
+from tests.processes import LEAD_MANAGER, clean_env, run
 
 
 def test_migrate_is_repeatable_and_creates_var(tmp_path) -> None:

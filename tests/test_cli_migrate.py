@@ -12,7 +12,7 @@ from sqlalchemy import Connection, create_engine, inspect, text
 
 from lead_manager.core.migrations import MIGRATION_LOCK_KEY, current_revision, head_revision
 from tests.conftest import free_port, scratch_postgres
-from tests.processes import LEAD_MANAGER, command_environment, run
+from tests.processes import LEAD_MANAGER, clean_env, run
 
 BEHIND = "run `lead-manager migrate` first"
 
@@ -33,17 +33,18 @@ def test_processes_refuse_to_start_on_an_unmigrated_database(
         if command == "serve"
         else [command]
     )
-    result = run(args, command_environment(DATABASE_URL=empty_database), tmp_path, timeout=60)
+    result = run(tmp_path, *args, env={"DATABASE_URL": empty_database})
     assert result.returncode != 0
     assert BEHIND in result.stderr
     assert "database schema is at nothing" in result.stderr
     assert "Traceback" not in result.stderr
 
 
-def test_migrate_twice_is_idempotent(empty_database: str, tmp_path: Path) -> None:
-    env = command_environment(DATABASE_URL=empty_database)
+def test_migrate_twice_on_postgresql_is_idempotent(tmp_path: Path) -> None:
+    # (SQLite: tests/test_cli.py.) PostgreSQL also goes through the migration lock.
+    empty_database = scratch_postgres("cli")
     for _ in range(2):
-        result = run(["migrate"], env, tmp_path)
+        result = run(tmp_path, "migrate", env={"DATABASE_URL": empty_database})
         assert result.returncode == 0, result.stderr
         assert "database is at the latest schema" in result.stdout
     engine = create_engine(empty_database)
@@ -62,7 +63,7 @@ def test_migrate_waits_for_a_migration_already_in_progress(tmp_path: Path) -> No
         lock.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
         process = subprocess.Popen(
             [LEAD_MANAGER, "migrate"],
-            env=command_environment(DATABASE_URL=url),
+            env=clean_env({"DATABASE_URL": url}),
             cwd=tmp_path,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

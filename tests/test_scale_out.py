@@ -32,7 +32,7 @@ from lead_manager.users.models import Role, User
 from tests import documents
 from tests.conftest import PASSWORD, S3_ENVIRONMENT, free_port, redis_url, scratch_postgres
 from tests.intake import submit
-from tests.processes import Process, command_environment
+from tests.processes import Process
 
 pytestmark = pytest.mark.slow
 
@@ -114,7 +114,7 @@ def cluster(
         session.commit()
     engine.dispose()
 
-    env = command_environment(
+    env = dict(
         ENVIRONMENT="test",
         DATABASE_URL=database,
         REDIS_URL=shared_redis,
