@@ -113,3 +113,13 @@ def test_non_ascii_resume_name_uses_rfc6266_filename_star(api, attorney, public)
     assert disposition.startswith('attachment; filename="Curriculum S_ren _r_.pdf"')
     assert "filename*=UTF-8''Curriculum%20S%C3%B8ren%20%C3%86r%C3%B8.pdf" in disposition
     assert download.content == documents.pdf()
+
+
+def test_resume_lost_from_storage_is_404_not_500(api, attorney, lead_id) -> None:
+    from pathlib import Path
+
+    for stored in Path(api.settings.storage_url.removeprefix("file://")).iterdir():
+        stored.unlink()
+    response = attorney.client.get(f"/api/v1/leads/{lead_id}/resume")
+    assert response.status_code == 404
+    assert "missing" in response.json()["detail"]

@@ -27,7 +27,7 @@ from lead_manager.leads.resume import ResumeInfo, inspect_resume
 from lead_manager.leads.schemas import LeadCreate, LeadFilters, LeadPage, LeadRead, encode_cursor
 from lead_manager.notifications import outbox
 from lead_manager.notifications.models import MessageKind
-from lead_manager.storage.base import ResumeStorage, new_resume_key
+from lead_manager.storage.base import ResumeNotFoundError, ResumeStorage, new_resume_key
 from lead_manager.users import repository as users
 
 log = structlog.get_logger(__name__)
@@ -261,7 +261,12 @@ def download_resume(
     session: Session, storage: ResumeStorage, lead: Lead, *, actor: uuid.UUID, meta: RequestMeta
 ) -> ResumeDownload:
     path = storage.local_path(lead.resume_key)
-    chunks = None if path is not None else storage.open(lead.resume_key)
+    try:
+        chunks = None if path is not None else storage.open(lead.resume_key)
+    except ResumeNotFoundError as exc:
+        # Lost storage is an operator's problem to fix, not a crash for the attorney.
+        log.error("resume file missing", lead_id=str(lead.id), resume_key=lead.resume_key)
+        raise NotFoundError("The resume file of this lead is missing from storage.") from exc
     audit.record(session, AuditAction.RESUME_DOWNLOADED, actor=actor, target=str(lead.id), meta=meta)
     return ResumeDownload(
         lead.resume_filename, lead.resume_content_type, lead.resume_size, path, chunks
