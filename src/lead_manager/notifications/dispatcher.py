@@ -142,9 +142,14 @@ class Dispatcher:
         return len(batch)
 
     def _lease_left(self, message: ClaimedMessage) -> bool:
-        """Enough of the lease left for one send (bounded by the SMTP timeout) and its record."""
-        margin = timedelta(seconds=self.settings.smtp_timeout_seconds + 1)
-        return utcnow() + margin < message.lease_until
+        """Enough of the lease left for one send (bounded by the SMTP timeout) and its record.
+
+        A lease shorter than the timeout gets half of it as margin, or nothing would ever be sent.
+        """
+        seconds = min(
+            self.settings.smtp_timeout_seconds + 1, self.settings.dispatcher_lease_seconds / 2
+        )
+        return utcnow() + timedelta(seconds=seconds) < message.lease_until
 
     def _deliver(self, sender: MailSender, message: ClaimedMessage) -> None:
         with structlog.contextvars.bound_contextvars(
