@@ -97,9 +97,7 @@ class Mailbox:
 
 
 @contextmanager
-def smtp_server(
-    mailbox: Mailbox, port: int | None = None, **smtp_options: Any
-) -> Iterator[int]:
+def smtp_server(mailbox: Mailbox, port: int | None = None, **smtp_options: Any) -> Iterator[int]:
     """aiosmtpd on 127.0.0.1 (a free port unless given); yields the port."""
     port = port or free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port, **smtp_options)

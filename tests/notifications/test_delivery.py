@@ -50,15 +50,21 @@ def test_embedded_dispatcher_delivers_both_emails(api: LiveServer, tmp_path: Pat
     mailbox = Mailbox()
     with smtp_server(mailbox) as port:
         settings = make_settings(
-            tmp_path, api.settings.database_url,
-            embedded_dispatcher=True, dispatcher_poll_seconds=0.05,
-            smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False,
+            tmp_path,
+            api.settings.database_url,
+            embedded_dispatcher=True,
+            dispatcher_poll_seconds=0.05,
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            smtp_starttls=False,
         )
         server = start_server(settings)
         try:
             attorney = add_account(server, Role.ATTORNEY, full_name="Alice Attorney")
             with server.client() as client:
-                response = submit(client, first_name="Jane", last_name="Doe", email="jane@example.com")
+                response = submit(
+                    client, first_name="Jane", last_name="Doe", email="jane@example.com"
+                )
             assert response.status_code == 201, response.text
             deliveries = mailbox.wait_for(2)
         finally:
@@ -106,10 +112,18 @@ def test_message_id_is_stable_across_redelivery(api: LiveServer, attorney: Accou
             sent = [r for r in outbox_rows(api)]
             for row in sent:
                 lead = session.get(Lead, uuid.UUID(row.payload["lead_id"]))
-                user = session.get(User, uuid.UUID(row.payload["user_id"])) if "user_id" in row.payload else None
+                user = (
+                    session.get(User, uuid.UUID(row.payload["user_id"]))
+                    if "user_id" in row.payload
+                    else None
+                )
                 assert lead is not None
                 again = render(
-                    create_environment(), MessageKind(row.kind), row.id, lead, user,
+                    create_environment(),
+                    MessageKind(row.kind),
+                    row.id,
+                    lead,
+                    user,
                     MailContext(settings.firm_name, settings.email_from, settings.public_base_url),
                 )
                 assert again["Message-ID"] == expected_message_id(row, settings)
@@ -128,26 +142,49 @@ def test_message_id_is_stable_across_redelivery(api: LiveServer, attorney: Accou
 )
 def test_render_refuses_header_injection(field: str, value: str) -> None:
     lead = Lead(
-        id=uuid.uuid4(), first_name="Jane", last_name="Doe", email="jane@example.com",
+        id=uuid.uuid4(),
+        first_name="Jane",
+        last_name="Doe",
+        email="jane@example.com",
         message="Line one\r\nBcc: not-a-header@example.com",
     )
     attorney = User(id=uuid.uuid4(), email="alice@firm.example", full_name="Alice")
     target = attorney if field == "full_name" else lead
     setattr(target, field, value)
-    context = MailContext("Hale & Partners LLP", "intake@hale.example", "https://leads.example.test")
-    kind = MessageKind.ATTORNEY_NOTIFICATION if field == "full_name" else MessageKind.LEAD_ACKNOWLEDGEMENT
+    context = MailContext(
+        "Hale & Partners LLP", "intake@hale.example", "https://leads.example.test"
+    )
+    kind = (
+        MessageKind.ATTORNEY_NOTIFICATION
+        if field == "full_name"
+        else MessageKind.LEAD_ACKNOWLEDGEMENT
+    )
     with pytest.raises(ValueError):
         render(create_environment(), kind, uuid.uuid4(), lead, attorney, context)
 
 
 def test_newlines_in_the_message_stay_in_the_body() -> None:
     lead = Lead(
-        id=uuid.uuid4(), first_name="Jane", last_name="Doe", email="jane@example.com",
-        message="Line one\r\nBcc: victim@example.com", resume_filename="cv.pdf", resume_size=10,
+        id=uuid.uuid4(),
+        first_name="Jane",
+        last_name="Doe",
+        email="jane@example.com",
+        message="Line one\r\nBcc: victim@example.com",
+        resume_filename="cv.pdf",
+        resume_size=10,
     )
     attorney = User(id=uuid.uuid4(), email="alice@firm.example", full_name="Alice")
-    context = MailContext("Hale & Partners LLP", "intake@hale.example", "https://leads.example.test")
-    email = render(create_environment(), MessageKind.ATTORNEY_NOTIFICATION, uuid.uuid4(), lead, attorney, context)
+    context = MailContext(
+        "Hale & Partners LLP", "intake@hale.example", "https://leads.example.test"
+    )
+    email = render(
+        create_environment(),
+        MessageKind.ATTORNEY_NOTIFICATION,
+        uuid.uuid4(),
+        lead,
+        attorney,
+        context,
+    )
     parsed = message_from_bytes(email.as_bytes(), policy=default)
     assert parsed["Bcc"] is None
     assert parsed.get_all("To") == ["Alice <alice@firm.example>"]
@@ -164,7 +201,9 @@ def test_unrenderable_message_fails_alone(api: LiveServer, attorney: Account, pu
     mailbox = Mailbox()
     with smtp_server(mailbox) as port:
         dispatcher = dispatcher_for(api, smtp_settings(api, port))
-        run_until(dispatcher, lambda: all(r.status != OutboxStatus.PENDING for r in outbox_rows(api)))
+        run_until(
+            dispatcher, lambda: all(r.status != OutboxStatus.PENDING for r in outbox_rows(api))
+        )
     status = {r.kind: (r.status, r.last_error) for r in outbox_rows(api)}
     assert status[MessageKind.LEAD_ACKNOWLEDGEMENT][0] == OutboxStatus.SENT
     failed, error = status[MessageKind.ATTORNEY_NOTIFICATION]
@@ -182,8 +221,15 @@ def test_request_id_reaches_the_email_sent_log_line(
     caplog.set_level(logging.INFO)
     with smtp_server(mailbox) as port:
         run_until(dispatcher_for(api, smtp_settings(api, port)), lambda: mailbox.count() == 2)
-    sent = [r.msg for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("event") == "email sent"]
+    sent = [
+        r.msg
+        for r in caplog.records
+        if isinstance(r.msg, dict) and r.msg.get("event") == "email sent"
+    ]
     assert len(sent) == 2
+    assert sorted(line["to"] for line in sent) == sorted(
+        ["j***@example.com", f"a***@{attorney.email.partition('@')[2]}"]
+    )
     for line in sent:
         assert line["request_id"] == "req-notify-4711"
         assert line["message_id"] in mailbox.message_ids()
@@ -192,10 +238,15 @@ def test_request_id_reaches_the_email_sent_log_line(
 
 def worker_environment(database_url: str, **extra: str) -> dict[str, str]:
     """A clean environment for a `lead-manager worker` subprocess (no inherited SMTP_* etc.)."""
-    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")}
+    keep = {
+        k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
+    }
     keep.update(
-        DATABASE_URL=database_url, LOG_FORMAT="json", EMAIL_FROM="intake@hale.example",
-        PUBLIC_BASE_URL="https://leads.example.test", FIRM_NAME="Hale & Partners LLP",
+        DATABASE_URL=database_url,
+        LOG_FORMAT="json",
+        EMAIL_FROM="intake@hale.example",
+        PUBLIC_BASE_URL="https://leads.example.test",
+        FIRM_NAME="Hale & Partners LLP",
     )
     keep.update(extra)
     return keep
@@ -205,20 +256,31 @@ def worker_command() -> list[str]:
     return [str(Path(sys.executable).with_name("lead-manager")), "worker"]
 
 
-def test_without_smtp_host_emails_become_eml_files(api: LiveServer, attorney: Account, public, tmp_path: Path) -> None:
+def test_without_smtp_host_emails_become_eml_files(
+    api: LiveServer, attorney: Account, public, tmp_path: Path
+) -> None:
     """A newcomer without a mail server: a worker writes .eml files to MAIL_DIR and says so."""
     response = submit(public)
     assert response.status_code == 201
     mail_dir = tmp_path / "outgoing"
     log_path = tmp_path / "worker.log"
     env = worker_environment(
-        api.settings.database_url, MAIL_DIR=str(mail_dir), DISPATCHER_POLL_SECONDS="0.05", LOG_LEVEL="INFO"
+        api.settings.database_url,
+        MAIL_DIR=str(mail_dir),
+        DISPATCHER_POLL_SECONDS="0.05",
+        LOG_LEVEL="INFO",
     )
     with log_path.open("wb") as log_file:
-        worker = subprocess.Popen(worker_command(), env=env, cwd=tmp_path, stderr=log_file, stdout=log_file)
+        worker = subprocess.Popen(
+            worker_command(), env=env, cwd=tmp_path, stderr=log_file, stdout=log_file
+        )
         try:
             deadline = time.monotonic() + 30
-            while len(list(mail_dir.glob("*.eml"))) < 2 and time.monotonic() < deadline and worker.poll() is None:
+            while (
+                len(list(mail_dir.glob("*.eml"))) < 2
+                and time.monotonic() < deadline
+                and worker.poll() is None
+            ):
                 time.sleep(0.05)
         finally:
             worker.send_signal(signal.SIGTERM)

@@ -152,7 +152,10 @@ def test_starttls_and_login(
         auth_required=True,
     ) as port:
         settings = smtp_settings(
-            api, port, smtp_starttls=True, smtp_username="postmark-token",
+            api,
+            port,
+            smtp_starttls=True,
+            smtp_username="postmark-token",
             smtp_password="s3cret-app-password",
         )
         run_until(dispatcher_for(api, settings), lambda: all_sent(api))
@@ -166,7 +169,9 @@ def test_untrusted_certificate_is_refused(
     cert, key = self_signed_certificate(tmp_path)  # not trusted by the client this time
     mailbox = Mailbox()
     assert submit(public).status_code == 201
-    with smtp_server(mailbox, tls_context=server_tls_context(cert, key), require_starttls=True) as port:
+    with smtp_server(
+        mailbox, tls_context=server_tls_context(cert, key), require_starttls=True
+    ) as port:
         dispatcher = dispatcher_for(api, smtp_settings(api, port, smtp_starttls=True))
         assert dispatcher.run_once() == 2
     rows = outbox_rows(api)

@@ -28,17 +28,26 @@ pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"
 
 
 @contextmanager
-def workers(api: LiveServer, smtp_port: int, directory: Path, count: int, **env: str) -> Iterator[list[subprocess.Popen[bytes]]]:
+def workers(
+    api: LiveServer, smtp_port: int, directory: Path, count: int, **env: str
+) -> Iterator[list[subprocess.Popen[bytes]]]:
     environment = worker_environment(
         api.settings.database_url,
-        SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_port), SMTP_STARTTLS="false",
-        DISPATCHER_POLL_SECONDS="0.05", DISPATCHER_BATCH_SIZE="10", LOG_LEVEL="WARNING", **env,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(smtp_port),
+        SMTP_STARTTLS="false",
+        DISPATCHER_POLL_SECONDS="0.05",
+        DISPATCHER_BATCH_SIZE="10",
+        LOG_LEVEL="WARNING",
+        **env,
     )
     processes = []
     for i in range(count):
         log = (directory / f"worker{i}.log").open("wb")
         processes.append(
-            subprocess.Popen(worker_command(), env=environment, cwd=directory, stdout=log, stderr=log)
+            subprocess.Popen(
+                worker_command(), env=environment, cwd=directory, stdout=log, stderr=log
+            )
         )
         log.close()
     try:
@@ -64,9 +73,9 @@ def wait_until_all_sent(api: LiveServer, timeout: float = 45) -> None:
     while time.monotonic() < deadline:
         with api.session() as session:
             pending = session.scalar(
-                select(func.count()).select_from(OutboxMessage).where(
-                    OutboxMessage.status != OutboxStatus.SENT.value
-                )
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status != OutboxStatus.SENT.value)
             )
         if pending == 0:
             return

@@ -181,7 +181,7 @@ class Dispatcher:
                 recorded = repository.mark_sent(session, message.id, self.worker_id, utcnow())
             log.info(
                 "email sent",
-                to=mask_email(str(email["To"])),
+                to=mask_email(email["To"].addresses[0].addr_spec),
                 message_id=str(email["Message-ID"]),
                 lease_kept=recorded,
             )
