@@ -137,7 +137,7 @@ def test_message_id_is_stable_across_redelivery(api: LiveServer, attorney: Accou
         ("last_name", "Doe\nX-Injected: yes"),
         ("email", "jane@example.com\r\nBcc: victim@example.com"),
         ("email", "jane@example.com, victim@example.com"),
-        ("full_name", "Alice\rBcc: victim@example.com"),
+        ("attorney_email", "alice@firm.example\r\nBcc: victim@example.com"),
     ],
 )
 def test_render_refuses_header_injection(field: str, value: str) -> None:
@@ -149,15 +149,16 @@ def test_render_refuses_header_injection(field: str, value: str) -> None:
         message="Line one\r\nBcc: not-a-header@example.com",
     )
     attorney = User(id=uuid.uuid4(), email="alice@firm.example", full_name="Alice")
-    target = attorney if field == "full_name" else lead
-    setattr(target, field, value)
+    if field == "attorney_email":
+        attorney.email = value
+    else:
+        setattr(lead, field, value)
     context = MailContext(
         "Hale & Partners LLP", "intake@hale.example", "https://leads.example.test"
     )
+    # The names are in the notification's Subject; the prospect's address is the acknowledgement's To.
     kind = (
-        MessageKind.ATTORNEY_NOTIFICATION
-        if field == "full_name"
-        else MessageKind.LEAD_ACKNOWLEDGEMENT
+        MessageKind.LEAD_ACKNOWLEDGEMENT if field == "email" else MessageKind.ATTORNEY_NOTIFICATION
     )
     with pytest.raises(ValueError):
         render(create_environment(), kind, uuid.uuid4(), lead, attorney, context)
@@ -187,7 +188,7 @@ def test_newlines_in_the_message_stay_in_the_body() -> None:
     )
     parsed = message_from_bytes(email.as_bytes(), policy=default)
     assert parsed["Bcc"] is None
-    assert parsed.get_all("To") == ["Alice <alice@firm.example>"]
+    assert parsed.get_all("To") == ["alice@firm.example"]
 
 
 def test_unrenderable_message_fails_alone(api: LiveServer, attorney: Account, public) -> None:
@@ -196,7 +197,7 @@ def test_unrenderable_message_fails_alone(api: LiveServer, attorney: Account, pu
     with api.session() as session:
         user = session.get(User, attorney.id)
         assert user is not None
-        user.full_name = "Alice\r\nBcc: victim@example.com"  # bypassing the API's validation
+        user.email = "alice@firm.example, victim@example.com"  # bypassing the API's validation
         session.commit()
     mailbox = Mailbox()
     with smtp_server(mailbox) as port:

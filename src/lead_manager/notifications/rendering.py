@@ -61,11 +61,10 @@ def render(
     Addresses go in as `Address` objects (one addr-spec each, so a comma cannot add recipients),
     and the SMTP policy refuses CR/LF in every header value.
     """
-    to: Address
     if kind is MessageKind.LEAD_ACKNOWLEDGEMENT:
-        to = Address(display_name=f"{lead.first_name} {lead.last_name}", addr_spec=lead.email)
+        to = Address(addr_spec=lead.email)
     elif recipient is not None:
-        to = Address(display_name=recipient.full_name, addr_spec=recipient.email)
+        to = Address(addr_spec=recipient.email)
     else:
         raise ValueError(f"{kind.value} needs a recipient")
     values = {
