@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     dispatcher_batch_size: int = Field(default=50, ge=1, le=1000)
     dispatcher_max_attempts: int = Field(default=8, ge=1)
     dispatcher_lease_seconds: int = Field(default=60, ge=5)
+    # Failed deliveries wait base·2^(attempt-1) seconds (jittered), at most the maximum.
+    dispatcher_retry_base_seconds: float = Field(default=5.0, gt=0)
+    dispatcher_retry_max_seconds: float = Field(default=3600.0, gt=0)
     idempotency_ttl_hours: int = Field(default=24, ge=24)
 
     @field_validator("trusted_proxies", mode="before")

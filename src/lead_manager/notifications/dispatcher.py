@@ -29,13 +29,15 @@ from lead_manager.leads.models import Lead
 from lead_manager.notifications import repository
 from lead_manager.notifications.models import MessageKind
 from lead_manager.notifications.rendering import MailContext, create_environment, render
-from lead_manager.notifications.transport import MailSender, MailTransport, create_transport
+from lead_manager.notifications.transport import (
+    EmlDirectoryTransport,
+    MailSender,
+    MailTransport,
+    create_transport,
+)
 from lead_manager.users.models import User
 
 log = structlog.get_logger(__name__)
-
-BACKOFF_BASE_SECONDS = 5.0
-BACKOFF_CAP_SECONDS = 3600.0
 
 
 class PermanentDeliveryError(Exception):
@@ -49,11 +51,13 @@ class ClaimedMessage:
     payload: dict[str, Any]
     attempts: int
     request_id: str | None
+    lease_until: datetime
 
 
-def backoff_delay(attempts: int) -> timedelta:
-    """Exponential with full jitter over the upper half: 5 s, 10 s, 20 s … capped at an hour."""
-    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(0, attempts - 1))
+def backoff_delay(attempts: int, base_seconds: float, max_seconds: float) -> timedelta:
+    """Exponential, jittered over the upper half so that a burst of failures spreads out:
+    with the default base 5 s: 2.5-5 s, 5-10 s, 10-20 s ... up to the maximum (an hour)."""
+    ceiling = min(max_seconds, base_seconds * 2 ** max(0, attempts - 1))
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 - not crypto
 
 
@@ -71,9 +75,16 @@ class Dispatcher:
         self.worker_id = f"{name}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.transport = transport or create_transport(settings)
         self.templates = create_environment()
-        self.context = MailContext(settings.firm_name, settings.email_from, settings.public_base_url)
+        self.context = MailContext(
+            settings.firm_name, settings.email_from, settings.public_base_url
+        )
         self._stop = threading.Event()
         log.info("dispatcher ready", worker=self.worker_id, transport=self.transport.description)
+        if isinstance(self.transport, EmlDirectoryTransport):
+            log.warning(
+                "SMTP_HOST is not set: emails are written as .eml files, not sent",
+                mail_dir=str(self.transport.directory.resolve()),
+            )
 
     def stop(self) -> None:
         self._stop.set()
@@ -90,7 +101,14 @@ class Dispatcher:
                 session, self.worker_id, now, lease_until, self.settings.dispatcher_batch_size
             )
             return [
-                ClaimedMessage(row.id, MessageKind(row.kind), dict(row.payload), row.attempts, row.request_id)
+                ClaimedMessage(
+                    row.id,
+                    MessageKind(row.kind),
+                    dict(row.payload),
+                    row.attempts,
+                    row.request_id,
+                    lease_until,
+                )
                 for row in rows
             ]
 
@@ -103,13 +121,19 @@ class Dispatcher:
         try:
             with self.transport.open() as sender:
                 while pending and not self._stop.is_set():
+                    if not self._lease_left(pending[0]):
+                        # Another dispatcher may already hold these: sending now could send twice.
+                        log.warning("lease ran out mid-batch", messages=len(pending))
+                        break
                     self._deliver(sender, pending[0])
                     pending.pop(0)
         except (OSError, smtplib.SMTPException) as exc:
             # The connection itself failed: nothing left in this batch was sent.
             log.warning(
-                "mail transport unavailable", transport=self.transport.description,
-                error=f"{type(exc).__name__}: {exc}", messages=len(pending),
+                "mail transport unavailable",
+                transport=self.transport.description,
+                error=f"{type(exc).__name__}: {exc}",
+                messages=len(pending),
             )
             for message in pending:
                 self._record_failure(message, f"{type(exc).__name__}: {exc}", permanent=False)
@@ -117,26 +141,47 @@ class Dispatcher:
         # Stopped mid-batch: release the rest's leases by letting them expire (no send happened).
         return len(batch)
 
+    def _lease_left(self, message: ClaimedMessage) -> bool:
+        """Enough of the lease left for one send (bounded by the SMTP timeout) and its record.
+
+        A lease shorter than the timeout gets half of it as margin, or nothing would ever be sent.
+        """
+        seconds = min(
+            self.settings.smtp_timeout_seconds + 1, self.settings.dispatcher_lease_seconds / 2
+        )
+        return utcnow() + timedelta(seconds=seconds) < message.lease_until
+
     def _deliver(self, sender: MailSender, message: ClaimedMessage) -> None:
         with structlog.contextvars.bound_contextvars(
             request_id=message.request_id, outbox_id=str(message.id), kind=message.kind.value
         ):
             try:
                 email = self._render(message)
-            except PermanentDeliveryError as exc:
-                self._record_failure(message, str(exc), permanent=True)
+            except (PermanentDeliveryError, ValueError) as exc:
+                # ValueError: a header the email policy refuses (CR/LF, a malformed address).
+                # Such a message can never be sent; it must not hold up the rest of the batch.
+                self._record_failure(message, f"cannot render: {exc}", permanent=True)
                 return
             try:
                 sender.send(email)
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            except (
+                smtplib.SMTPRecipientsRefused,
+                smtplib.SMTPSenderRefused,
+                smtplib.SMTPDataError,
+            ) as exc:
+                # 4xx: try again later; 5xx: the server refused this message for good.
                 code = _smtp_code(exc)
                 self._record_failure(message, f"{type(exc).__name__}: {exc}", permanent=code >= 500)
+                return
+            except smtplib.SMTPNotSupportedError as exc:
+                # An internationalised address and a server without SMTPUTF8: only this message.
+                self._record_failure(message, f"{type(exc).__name__}: {exc}", permanent=True)
                 return
             with transaction(self.session_factory) as session:
                 recorded = repository.mark_sent(session, message.id, self.worker_id, utcnow())
             log.info(
                 "email sent",
-                to=mask_email(str(email["To"])),
+                to=mask_email(email["To"].addresses[0].addr_spec),
                 message_id=str(email["Message-ID"]),
                 lease_kept=recorded,
             )
@@ -156,7 +201,13 @@ class Dispatcher:
     def _record_failure(self, message: ClaimedMessage, error: str, *, permanent: bool) -> None:
         attempts = message.attempts + 1
         give_up = permanent or attempts >= self.settings.dispatcher_max_attempts
-        retry_at: datetime | None = None if give_up else utcnow() + backoff_delay(attempts)
+        retry_at: datetime | None = None
+        if not give_up:
+            retry_at = utcnow() + backoff_delay(
+                attempts,
+                self.settings.dispatcher_retry_base_seconds,
+                self.settings.dispatcher_retry_max_seconds,
+            )
         with transaction(self.session_factory) as session:
             repository.mark_failed_attempt(session, message.id, self.worker_id, error, retry_at)
         with structlog.contextvars.bound_contextvars(
@@ -165,7 +216,9 @@ class Dispatcher:
             if give_up:
                 log.error("email failed permanently", attempts=attempts, error=error)
             else:
-                log.warning("email attempt failed", attempts=attempts, error=error, retry_at=retry_at)
+                log.warning(
+                    "email attempt failed", attempts=attempts, error=error, retry_at=retry_at
+                )
 
     def run_forever(self) -> None:
         """The `worker` loop: until SIGTERM/SIGINT, then finish the message in hand and exit."""

@@ -43,7 +43,7 @@ def create_environment() -> Environment:
 
 
 def message_id(outbox_id: uuid.UUID, sender: str) -> str:
-    """Stable per outbox row: a re-send after a crash carries the same id, so it can be deduplicated."""
+    """Stable per outbox row: a re-send after a crash carries the same id (receivers dedupe)."""
     domain = sender.rpartition("@")[2] or "lead-manager.invalid"
     return f"<{outbox_id}@{domain}>"
 
@@ -56,8 +56,16 @@ def render(
     recipient: User | None,
     context: MailContext,
 ) -> EmailMessage:
-    to_address = lead.email if kind is MessageKind.LEAD_ACKNOWLEDGEMENT else recipient.email if recipient else None
-    if to_address is None:
+    """Build the email; a ValueError when any field would break out of its header.
+
+    Addresses go in as `Address` objects (one addr-spec each, so a comma cannot add recipients),
+    and the SMTP policy refuses CR/LF in every header value.
+    """
+    if kind is MessageKind.LEAD_ACKNOWLEDGEMENT:
+        to = Address(addr_spec=lead.email)
+    elif recipient is not None:
+        to = Address(addr_spec=recipient.email)
+    else:
         raise ValueError(f"{kind.value} needs a recipient")
     values = {
         "lead": lead,
@@ -66,9 +74,8 @@ def render(
         "lead_url": f"{context.public_base_url.rstrip('/')}/leads/{lead.id}",
     }
     message = EmailMessage(policy=SMTP)
-    # The SMTP policy refuses CR/LF in any header value, so no field can add headers.
     message["From"] = Address(display_name=context.firm_name, addr_spec=context.sender)
-    message["To"] = to_address
+    message["To"] = to
     message["Subject"] = _SUBJECTS[kind].format(
         firm=context.firm_name, first=lead.first_name, last=lead.last_name
     )

@@ -32,7 +32,9 @@ class SmtpTransport:
         self.host = settings.smtp_host
         self.port = settings.smtp_port
         self.username = settings.smtp_username
-        self.password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        self.password = (
+            settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        )
         self.starttls = settings.smtp_starttls and not settings.smtp_ssl
         self.use_ssl = settings.smtp_ssl
         self.timeout = settings.smtp_timeout_seconds
@@ -74,7 +76,10 @@ class _SmtpConnection:
         self.client.send_message(message)
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         if self.client is None:
             return

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -34,16 +34,20 @@ def add(session: Session, user: User) -> User:
 
 def active_admins(session: Session) -> Sequence[User]:
     return session.scalars(
-        select(User).where(User.role == Role.ADMIN.value, User.is_active.is_(True)).order_by(User.id)
+        select(User)
+        .where(User.role == Role.ADMIN.value, User.is_active.is_(True))
+        .order_by(User.id)
     ).all()
 
 
 def claim_next_attorney(session: Session, now: datetime) -> User | None:
     """The available active attorney assigned longest ago (never-assigned first), now marked.
 
-    On PostgreSQL concurrent submissions skip each other's locked rows, so they spread over the
-    attorneys instead of queueing on one; if every candidate is locked we wait for one. On SQLite
-    the writing transaction already holds the database's write lock.
+    Concurrent submissions must see each other's assignments, or two pick the same attorney and
+    the rotation drifts. On PostgreSQL every candidate row is locked (in id order, so two
+    submissions cannot deadlock) and the rows come back as committed by whoever held them last;
+    SKIP LOCKED would not do: a waiter re-reads only its own row, never the order. On SQLite the
+    writing transaction already holds the database's write lock.
     """
     candidates = (
         select(User)
@@ -52,17 +56,20 @@ def claim_next_attorney(session: Session, now: datetime) -> User | None:
             User.is_active.is_(True),
             User.is_available.is_(True),
         )
-        .order_by(User.last_assigned_at.asc().nulls_first(), User.id)
-        .limit(1)
+        .execution_options(populate_existing=True)
     )
-    attorney: User | None
     if session.get_bind().dialect.name == "postgresql":
-        attorney = session.scalars(candidates.with_for_update(skip_locked=True)).first()
-        if attorney is None:
-            attorney = session.scalars(candidates.with_for_update()).first()
-    else:
-        attorney = session.scalars(candidates).first()
-    if attorney is not None:
-        attorney.last_assigned_at = now
-        session.flush()
+        candidates = candidates.order_by(User.id).with_for_update(of=User)
+    eligible = session.scalars(candidates).all()
+    if not eligible:
+        return None
+    attorney = min(
+        eligible,
+        key=lambda user: (user.last_assigned_at is not None, user.last_assigned_at or now, user.id),
+    )
+    # Later than every assignment already made, even if our clock was read before a concurrent
+    # submission's (or another host's clock runs ahead): otherwise the rotation could repeat.
+    assigned = [user.last_assigned_at for user in eligible if user.last_assigned_at is not None]
+    attorney.last_assigned_at = max([now, *(at + timedelta(microseconds=1) for at in assigned)])
+    session.flush()
     return attorney
