@@ -54,14 +54,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(_args: argparse.Namespace) -> int:
-    from lead_manager.core.db import create_write_session_factory
     from lead_manager.core.logging import configure_logging
     from lead_manager.notifications.dispatcher import Dispatcher
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     engine = _migrated_engine()
-    Dispatcher(settings, create_write_session_factory(engine), name="worker").run_forever()
+    Dispatcher(settings, engine, name="worker").run_forever()
     engine.dispose()
     return 0
 

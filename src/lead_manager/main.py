@@ -44,7 +44,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     task: asyncio.Task[None] | None = None
     dispatcher: Dispatcher | None = None
     if settings.embedded_dispatcher:
-        dispatcher = Dispatcher(settings, app.state.write_session_factory, name="embedded")
+        dispatcher = Dispatcher(settings, app.state.engine, name="embedded")
         task = asyncio.create_task(dispatcher.run_async(), name="outbox-dispatcher")
     try:
         yield

@@ -161,7 +161,7 @@ def smtp_settings(api: LiveServer, port: int, **overrides: Any) -> Settings:
 
 
 def dispatcher_for(api: LiveServer, settings: Settings) -> Dispatcher:
-    return Dispatcher(settings, api.app.state.write_session_factory, name="test")
+    return Dispatcher(settings, api.app.state.engine, name="test")
 
 
 def outbox_rows(api: LiveServer) -> list[OutboxMessage]:

@@ -20,9 +20,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
 
-from lead_manager.core.db import transaction, utcnow
+from lead_manager.core.db import (
+    create_session_factory,
+    create_write_session_factory,
+    transaction,
+    utcnow,
+)
 from lead_manager.core.logging import mask_email
 from lead_manager.core.settings import Settings
 from lead_manager.leads.models import Lead
@@ -65,13 +70,16 @@ class Dispatcher:
     def __init__(
         self,
         settings: Settings,
-        session_factory: sessionmaker[Session],
+        engine: Engine,
         *,
         name: str = "worker",
         transport: MailTransport | None = None,
     ) -> None:
         self.settings = settings
-        self.session_factory = session_factory
+        # Claims and outcomes write; rendering only reads (and on SQLite must not take the
+        # write lock while it loads the lead).
+        self.session_factory = create_write_session_factory(engine)
+        self.read_session_factory = create_session_factory(engine)
         self.worker_id = f"{name}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.transport = transport or create_transport(settings)
         self.templates = create_environment()
@@ -187,7 +195,7 @@ class Dispatcher:
             )
 
     def _render(self, message: ClaimedMessage) -> Any:
-        with self.session_factory() as session:
+        with self.read_session_factory() as session:
             lead = session.get(Lead, uuid.UUID(message.payload["lead_id"]))
             if lead is None:
                 raise PermanentDeliveryError("the lead no longer exists")
