@@ -1,4 +1,4 @@
-"""`lead-manager`: migrate, serve, worker, create-user, ensure-admin."""
+"""`lead-manager`: migrate, serve, worker, create-user, ensure-admin, cleanup-orphans."""
 
 from __future__ import annotations
 
@@ -126,6 +126,36 @@ def cmd_ensure_admin(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cleanup_orphans(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from lead_manager.core.db import create_write_session_factory, transaction
+    from lead_manager.core.logging import configure_logging
+    from lead_manager.leads.service import remove_orphans
+    from lead_manager.storage.factory import create_storage
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    grace = timedelta(minutes=args.grace_minutes or settings.orphan_grace_minutes)
+    engine = _migrated_engine()
+    try:
+        with transaction(create_write_session_factory(engine)) as session:
+            result = remove_orphans(
+                session,
+                create_storage(settings),
+                grace=grace,
+                idempotency_ttl=settings.idempotency_ttl,
+            )
+    finally:
+        engine.dispose()
+    print(
+        f"removed {result.files} orphan resume file(s), "
+        f"{result.partial_uploads} partial upload(s), "
+        f"{result.idempotency_keys} expired idempotency key(s)"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lead-manager", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -149,6 +179,16 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", default="")
     create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     create.set_defaults(handler=cmd_create_user)
+
+    cleanup = sub.add_parser(
+        "cleanup-orphans",
+        help="remove resume files no lead references, and expired idempotency keys",
+    )
+    cleanup.add_argument(
+        "--grace-minutes", type=int, default=None,
+        help="only files older than this (default ORPHAN_GRACE_MINUTES, 60)",
+    )
+    cleanup.set_defaults(handler=cmd_cleanup_orphans)
 
     sub.add_parser(
         "ensure-admin", help="create a first admin (printed once) if there are no users"

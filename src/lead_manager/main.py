@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager, suppress
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
@@ -18,6 +19,7 @@ from lead_manager.core.db import create_engine, create_session_factory, create_w
 from lead_manager.core.errors import DomainError, InvalidInputError
 from lead_manager.core.health import router as health_router
 from lead_manager.core.logging import configure_logging
+from lead_manager.core.metrics import outbox_registry
 from lead_manager.core.middleware import RequestContextMiddleware
 from lead_manager.core.migrations import ensure_schema_current
 from lead_manager.core.rate_limit import RateLimiter, RateLimitExceededError
@@ -91,7 +93,24 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         per_address=limiter.limit("login-address", settings.login_address_rate_limit),
     )
 
-    app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
+    app.state.metrics_registry = outbox_registry(engine)
+
+    if settings.cors_origins:
+        # Off unless configured. Bearer tokens, not cookies, authenticate API calls: no credentials.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["Location", "Retry-After", "X-Request-ID"],
+            max_age=600,
+        )
+    # Added last, so outermost: its headers and log line cover every response, CORS ones too.
+    app.add_middleware(
+        RequestContextMiddleware,
+        trusted_proxies=settings.trusted_proxies,
+        hsts_max_age_seconds=settings.hsts_max_age_seconds,
+    )
     _add_exception_handlers(app)
     routers = (health_router, auth_router, leads_router, users_router, audit_router, web_router)
     for router in routers:

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from lead_manager.audit import repository as audit
 from lead_manager.audit.models import AuditAction
 from lead_manager.core.logging import mask_email
-from lead_manager.core.rate_limit import Limit, RateLimiter
+from lead_manager.core.metrics import LOGIN_FAILURES, LOGIN_THROTTLED
+from lead_manager.core.rate_limit import Limit, RateLimiter, RateLimitExceededError
 from lead_manager.core.request_meta import RequestMeta
 from lead_manager.core.security import AccessToken, create_access_token, verify_password
 from lead_manager.users import repository as users
@@ -47,8 +48,12 @@ def authenticate(
     """
     normalized = email.strip().lower()
     address = meta.client_ip or "unknown"
-    throttle.limiter.check(throttle.per_account, normalized, address)
-    throttle.limiter.check(throttle.per_address, address)
+    try:
+        throttle.limiter.check(throttle.per_account, normalized, address)
+        throttle.limiter.check(throttle.per_address, address)
+    except RateLimitExceededError:
+        LOGIN_THROTTLED.inc()
+        raise
     user = users.get_by_email(session, normalized) if len(normalized) <= 320 else None
     valid = verify_password(password, user.password_hash if user else None)
     if user is None or not valid or not user.is_active:
@@ -58,6 +63,7 @@ def authenticate(
             session, AuditAction.LOGIN_FAILED, actor=None,
             target=str(user.id) if user else None, meta=meta,
         )
+        LOGIN_FAILURES.inc()
         log.info("login failed", email=mask_email(normalized))
         raise InvalidCredentialsError
     throttle.limiter.clear(throttle.per_account, normalized, address)

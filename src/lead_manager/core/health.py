@@ -1,8 +1,12 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+import secrets
+
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+
+from lead_manager.core import metrics
 
 router = APIRouter(tags=["operations"])
 
@@ -19,9 +23,7 @@ def readyz(request: Request) -> JSONResponse:
     try:
         with request.app.state.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-            counts = dict(
-                connection.execute(text("SELECT status, COUNT(*) FROM outbox GROUP BY status")).all()
-            )
+            counts = dict(connection.execute(metrics.OUTBOX_COUNTS).all())
     except Exception as exc:  # any failure to reach the database means "not ready"
         return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, status_code=503)
     return JSONResponse(
@@ -29,4 +31,31 @@ def readyz(request: Request) -> JSONResponse:
             "status": "ok",
             "outbox": {name: int(counts.get(name, 0)) for name in ("pending", "sent", "failed")},
         }
+    )
+
+
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "Prometheus text format"},
+        401: {"description": "METRICS_TOKEN is set and the bearer token does not match"},
+    },
+)
+def prometheus_metrics(request: Request) -> Response:
+    """Request latency per route, leads, emails, logins, spam. Set METRICS_TOKEN to protect it."""
+    token = request.app.state.settings.metrics_token
+    if token is not None:
+        expected = f"Bearer {token.get_secret_value()}".encode()
+        given = request.headers.get("authorization", "").encode("latin-1")
+        if not secrets.compare_digest(given, expected):
+            return JSONResponse(
+                {"detail": "Not authenticated"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+    return Response(
+        metrics.render(request.app.state.metrics_registry),
+        media_type=metrics.CONTENT_TYPE_LATEST,
+        headers={"Cache-Control": "no-store"},
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from ipaddress import ip_address, ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 
 import structlog
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lead_manager.core.metrics import REQUEST_LATENCY, UNMATCHED_ROUTE
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _WELL_FORMED_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -19,27 +21,56 @@ _BASE_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
+TrustedNetworks = tuple[IPv4Network | IPv6Network, ...]
+
+# JSON and files never need to load anything or be framed. HTML pages set their own policy (web/).
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
 log = structlog.get_logger("lead_manager.http")
 
 
-def client_ip(scope: Scope, trusted_proxies: list[str]) -> str:
+def trusted_networks(trusted_proxies: list[str]) -> TrustedNetworks:
+    return tuple(ip_network(proxy, strict=False) for proxy in trusted_proxies)
+
+
+def client_ip(scope: Scope, trusted: TrustedNetworks) -> str:
     """The peer address, or the address a trusted proxy says it forwarded for.
 
     X-Forwarded-For is read right to left, skipping our own trusted proxies; the first other
     address is the client. From an untrusted peer the header is ignored entirely.
     """
-    peer = scope["client"][0] if scope.get("client") else "unknown"
-    if not trusted_proxies or not _is_trusted(peer, trusted_proxies):
+    peer = _peer(scope)
+    if not trusted or not _is_trusted(peer, trusted):
         return peer
     forwarded = ""
     for name, value in scope.get("headers", []):
         if name == b"x-forwarded-for":
-            forwarded = f"{forwarded},{value.decode('latin-1')}" if forwarded else value.decode("latin-1")
+            hop = value.decode("latin-1")
+            forwarded = f"{forwarded},{hop}" if forwarded else hop
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     for hop in reversed(hops):
-        if not _is_trusted(hop, trusted_proxies):
+        if not _is_trusted(hop, trusted):
             return hop if _is_ip(hop) else peer
     return peer
+
+
+def is_https(scope: Scope, trusted: TrustedNetworks) -> bool:
+    """Served over HTTPS: directly, or by a trusted proxy that says so in X-Forwarded-Proto."""
+    if scope.get("scheme") == "https":
+        return True
+    if not trusted or not _is_trusted(_peer(scope), trusted):
+        return False
+    for name, value in scope.get("headers", []):
+        if name == b"x-forwarded-proto":
+            # The proxy nearest to us appends last.
+            nearest = bytes(value).rsplit(b",", 1)[-1]
+            return nearest.strip().lower() == b"https"
+    return False
+
+
+def _peer(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 def _is_ip(value: str) -> bool:
@@ -50,18 +81,30 @@ def _is_ip(value: str) -> bool:
     return True
 
 
-def _is_trusted(address: str, trusted_proxies: list[str]) -> bool:
+def _is_trusted(address: str, trusted: TrustedNetworks) -> bool:
     try:
         ip = ip_address(address)
     except ValueError:
         return False
-    return any(ip in ip_network(proxy, strict=False) for proxy in trusted_proxies)
+    return any(ip in network for network in trusted)
+
+
+def _route_template(scope: Scope) -> str:
+    # The router leaves the matched route in the scope; its template keeps label cardinality fixed.
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else UNMATCHED_ROUTE
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, trusted_proxies: list[str]) -> None:
+    def __init__(
+        self, app: ASGIApp, trusted_proxies: list[str], hsts_max_age_seconds: int = 0
+    ) -> None:
         self.app = app
-        self.trusted_proxies = trusted_proxies
+        self.trusted = trusted_networks(trusted_proxies)
+        self.hsts = (
+            f"max-age={hsts_max_age_seconds}; includeSubDomains" if hsts_max_age_seconds else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,7 +116,8 @@ class RequestContextMiddleware:
                 incoming = value.decode("latin-1")
                 break
         request_id = incoming if _WELL_FORMED_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-        ip = client_ip(scope, self.trusted_proxies)
+        ip = client_ip(scope, self.trusted)
+        hsts = self.hsts if self.hsts and is_https(scope, self.trusted) else None
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         state["client_ip"] = ip
@@ -89,17 +133,24 @@ class RequestContextMiddleware:
                 headers[REQUEST_ID_HEADER] = request_id
                 for name, value in _BASE_HEADERS.items():
                     headers.setdefault(name, value)
+                if not headers.get("content-type", "").startswith("text/html"):
+                    headers.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
+                if hsts:
+                    headers.setdefault("Strict-Transport-Security", hsts)
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
+            elapsed = time.perf_counter() - started
+            route = _route_template(scope)
+            REQUEST_LATENCY.labels(scope["method"], route, str(status)).observe(elapsed)
             log.info(
                 "request",
                 method=scope["method"],
                 path=scope["path"],
                 status=status,
-                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                duration_ms=round(elapsed * 1000, 2),
                 client_ip=ip,
             )
             structlog.contextvars.unbind_contextvars("request_id")

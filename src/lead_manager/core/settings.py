@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Self
 
@@ -54,8 +55,17 @@ class Settings(BaseSettings):
     login_rate_limit: str = "5/minute"
     # Failed logins from one address over all accounts: bounds password spraying.
     login_address_rate_limit: str = "20/minute"
-    # Comma-separated in the environment (NoDecode: not JSON).
+    # Comma-separated in the environment (NoDecode: not JSON), e.g. `10.0.0.1,10.1.0.0/16`.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Browser origins allowed to call the API cross-origin; empty means no CORS headers at all.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # HSTS max-age sent on HTTPS responses (0 turns the header off).
+    hsts_max_age_seconds: int = Field(default=31536000, ge=0)
+    # When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`.
+    metrics_token: SecretStr | None = None
+    # Stored resume files no lead references are removed by `cleanup-orphans` after this long
+    # (an upload in progress has its file before its lead commits).
+    orphan_grace_minutes: int = Field(default=60, ge=1)
     public_base_url: str = "http://127.0.0.1:8000"
 
     log_level: str = "INFO"
@@ -72,11 +82,23 @@ class Settings(BaseSettings):
     dispatcher_retry_max_seconds: float = Field(default=3600.0, gt=0)
     idempotency_ttl_hours: int = Field(default=24, ge=24)
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "cors_origins", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for proxy in value:
+            try:
+                ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"TRUSTED_PROXIES: {proxy!r} is not an address or network"
+                ) from None
         return value
 
     @field_validator("log_format")

@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 
 import orjson
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lead_manager.core.validation import Email, MessageText, Name, Phone
 from lead_manager.leads.models import LeadStatus
@@ -22,12 +22,21 @@ class LeadCreate(BaseModel):
     email: Email
     phone: Phone | None = None
     message: MessageText | None = None
+    # Spam trap: the web form hides this field from people; only bots fill it in.
+    website: str | None = Field(
+        default=None,
+        max_length=2000,
+        description="Leave empty. Anything here marks the submission as spam.",
+    )
 
-    @field_validator("phone", "message", mode="before")
+    @field_validator("phone", "message", "website", mode="before")
     @classmethod
     def _blank_is_missing(cls, value: object) -> object:
         # An HTML form sends an empty string for an untouched optional field.
         return None if isinstance(value, str) and not value.strip() else value
+
+
+HONEYPOT_FIELD = "website"
 
 
 class LeadCreated(BaseModel):

@@ -20,6 +20,7 @@ from lead_manager.audit.models import AuditAction
 from lead_manager.core.db import new_id, on_rollback, transaction, utcnow
 from lead_manager.core.errors import ConflictError, InvalidInputError, NotFoundError
 from lead_manager.core.logging import mask_email
+from lead_manager.core.metrics import HONEYPOT_HITS, LEADS_CREATED
 from lead_manager.core.request_meta import RequestMeta
 from lead_manager.leads import repository
 from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatus, LeadStatusChange
@@ -113,6 +114,8 @@ def intake(
     Checks the resume, honours an Idempotency-Key (a replay returns the first lead), then stores
     everything in the request's transaction.
     """
+    if data.website is not None:
+        return honeypot_lead(data)
     upload = ResumeUpload(resume, inspect_resume(resume, resume_name, max_resume_bytes))
     if idempotency_key is None:
         return submit_lead(session, storage, data, upload, meta)
@@ -123,6 +126,17 @@ def intake(
         return get_lead(session, existing)
     on_rollback(session, lambda: release_idempotency_key(write_factory, idempotency_key))
     return submit_lead(session, storage, data, upload, meta, idempotency_key)
+
+
+def honeypot_lead(data: LeadCreate) -> Lead:
+    """A bot filled the hidden field: answer as if accepted (so it won't adapt), store nothing."""
+    HONEYPOT_HITS.inc()
+    log.info("honeypot submission dropped")
+    now = utcnow()
+    return Lead(
+        id=new_id(), first_name=data.first_name, last_name=data.last_name, email=str(data.email),
+        status=LeadStatus.PENDING.value, created_at=now, updated_at=now,
+    )
 
 
 def submit_lead(
@@ -179,6 +193,7 @@ def submit_lead(
         if row is not None:
             row.lead_id = lead.id
     session.flush()
+    LEADS_CREATED.inc()
     log.info(
         "lead submitted",
         lead_id=str(lead.id),
@@ -271,3 +286,30 @@ def download_resume(
     return ResumeDownload(
         lead.resume_filename, lead.resume_content_type, lead.resume_size, path, chunks
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OrphanCleanup:
+    files: int
+    partial_uploads: int
+    idempotency_keys: int
+
+
+def remove_orphans(
+    session: Session, storage: ResumeStorage, *, grace: timedelta, idempotency_ttl: timedelta
+) -> OrphanCleanup:
+    """Remove stored resumes no lead references, and idempotency keys past their lifetime.
+
+    Only files older than `grace` are candidates: a submission in progress stores its file before
+    its lead commits. Files are listed before the leads are read, so a lead committed meanwhile
+    still protects its file.
+    """
+    now = utcnow()
+    candidates = set(storage.keys(stored_before=now - grace))
+    orphans = candidates - repository.all_resume_keys(session)
+    for key in sorted(orphans):
+        storage.delete(key)
+    partial = storage.discard_partial_uploads(now - grace)
+    keys = repository.delete_idempotency_keys_before(session, now - idempotency_ttl)
+    log.info("orphans removed", files=len(orphans), partial_uploads=partial, idempotency_keys=keys)
+    return OrphanCleanup(len(orphans), partial, keys)

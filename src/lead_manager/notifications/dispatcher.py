@@ -29,6 +29,7 @@ from lead_manager.core.db import (
     utcnow,
 )
 from lead_manager.core.logging import mask_email
+from lead_manager.core.metrics import EMAILS_FAILED, EMAILS_SENT
 from lead_manager.core.settings import Settings
 from lead_manager.leads.models import Lead
 from lead_manager.notifications import repository
@@ -187,6 +188,7 @@ class Dispatcher:
                 return
             with transaction(self.session_factory) as session:
                 recorded = repository.mark_sent(session, message.id, self.worker_id, utcnow())
+            EMAILS_SENT.inc()
             log.info(
                 "email sent",
                 to=mask_email(email["To"].addresses[0].addr_spec),
@@ -209,6 +211,7 @@ class Dispatcher:
     def _record_failure(self, message: ClaimedMessage, error: str, *, permanent: bool) -> None:
         attempts = message.attempts + 1
         give_up = permanent or attempts >= self.settings.dispatcher_max_attempts
+        EMAILS_FAILED.labels(permanent=str(give_up).lower()).inc()
         retry_at: datetime | None = None
         if not give_up:
             retry_at = utcnow() + backoff_delay(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -48,5 +49,8 @@ class ResumeStorage(Protocol):
     def delete(self, key: str) -> None:
         """Remove the object; a missing object is not an error."""
 
-    def keys(self) -> Iterator[str]:
-        """Every stored key (for the orphan clean-up)."""
+    def keys(self, stored_before: datetime | None = None) -> Iterator[str]:
+        """Every stored key, or those stored before a time (for the orphan clean-up)."""
+
+    def discard_partial_uploads(self, started_before: datetime) -> int:
+        """Remove uploads a crash interrupted before they were complete; how many went."""

@@ -4,12 +4,15 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from lead_manager.storage.base import KEY_PATTERN, ResumeNotFoundError, checked_key
 
 CHUNK = 256 * 1024
+# Uploads are written under this prefix, then renamed to their key once complete.
+_PARTIAL_PREFIX = ".upload-"
 
 
 class LocalDirectoryStorage:
@@ -24,7 +27,7 @@ class LocalDirectoryStorage:
 
     def save(self, key: str, source: BinaryIO) -> None:
         target = self._path(key)
-        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=".upload-")
+        fd, tmp_name = tempfile.mkstemp(dir=self.root, prefix=_PARTIAL_PREFIX)
         try:
             with os.fdopen(fd, "wb") as out:
                 shutil.copyfileobj(source, out, CHUNK)
@@ -50,10 +53,27 @@ class LocalDirectoryStorage:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
-    def keys(self) -> Iterator[str]:
+    def keys(self, stored_before: datetime | None = None) -> Iterator[str]:
+        cutoff = stored_before.timestamp() if stored_before else None
         for entry in self.root.iterdir():
-            if KEY_PATTERN.fullmatch(entry.name):
+            if KEY_PATTERN.fullmatch(entry.name) and (cutoff is None or _mtime(entry) < cutoff):
                 yield entry.name
+
+    def discard_partial_uploads(self, started_before: datetime) -> int:
+        cutoff = started_before.timestamp()
+        removed = 0
+        for entry in self.root.glob(f"{_PARTIAL_PREFIX}*"):
+            if _mtime(entry) < cutoff:
+                entry.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # removed meanwhile: never "old"
+        return float("inf")
 
 
 def _read_chunks(handle: BinaryIO) -> Iterator[bytes]:
