@@ -30,6 +30,8 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from lead_manager.core.http_protocol import BoundedHeadHttpToolsProtocol
+
     if args.no_dispatcher:
         # Read by the settings of every uvicorn worker process, not only this one.
         os.environ["EMBEDDED_DISPATCHER"] = "false"
@@ -47,7 +49,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server_header=False,
         timeout_keep_alive=5,
         limit_concurrency=1000,
-        h11_max_incomplete_event_size=16 * 1024,
+        # Request heads are bounded by the protocol class (httptools ignores the h11 setting,
+        # which still applies should someone run with --http h11).
+        http=BoundedHeadHttpToolsProtocol,
+        h11_max_incomplete_event_size=32 * 1024,
         log_level=settings.log_level.lower(),
     )
     return 0

@@ -7,10 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lead_manager.audit.router import router as audit_router
 from lead_manager.auth.router import router as auth_router
@@ -127,6 +130,15 @@ def _add_exception_handlers(app: FastAPI) -> None:
             detail = [{"type": "value_error", "loc": ["body", exc.field], "msg": exc.detail}]
         return JSONResponse({"detail": detail}, status_code=exc.status_code)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            # Starlette names only the methods of the one route it matched; RFC 9110 wants every
+            # method the path supports (GET and POST /api/v1/leads are two routes).
+            allow = ", ".join(_allowed_methods(app, request))
+            exc.headers = {**(exc.headers or {}), "Allow": allow}
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(RateLimitExceededError)
     async def _rate_limited(_request: Request, exc: RateLimitExceededError) -> JSONResponse:
         return JSONResponse(
@@ -148,6 +160,14 @@ def _add_exception_handlers(app: FastAPI) -> None:
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", error=type(exc).__name__)
         return JSONResponse({"detail": "Internal server error."}, status_code=500)
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in app.router.routes:
+        if isinstance(route, APIRoute) and route.path_regex.fullmatch(request.url.path):
+            methods |= route.methods or set()
+    return sorted(methods)
 
 
 def create_default_app() -> FastAPI:

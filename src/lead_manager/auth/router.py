@@ -19,7 +19,7 @@ INVALID_CREDENTIALS = "Incorrect email or password."
 @router.post(
     "/token",
     response_model=TokenRead,
-    responses=error_responses(401, 422, 429),
+    responses=error_responses(400, 401, 422, 429),
 )
 def issue_access_token(
     request: Request,

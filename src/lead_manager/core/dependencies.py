@@ -27,6 +27,17 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_write_session(request: Request) -> Iterator[Session]:
+    """For a read (GET) that also records something, e.g. the audit row of a download.
+
+    SQLite cannot upgrade a read transaction to a write once another writer has committed
+    ("database is locked", at once, whatever busy_timeout says); this one takes the write lock
+    when it begins instead.
+    """
+    with transaction(request.app.state.write_session_factory) as session:
+        yield session
+
+
 def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -40,5 +51,6 @@ def get_request_meta(request: Request) -> RequestMeta:
 
 
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+WriteSessionDep = Annotated[Session, Depends(get_write_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RequestMetaDep = Annotated[RequestMeta, Depends(get_request_meta)]

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 _DESCRIPTIONS = {
-    400: "Malformed request",
+    400: "Malformed request body (not parseable as JSON or multipart)",
     401: "Missing, invalid or expired credentials",
     403: "Not allowed for this role",
     404: "Not found",

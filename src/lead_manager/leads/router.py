@@ -7,7 +7,12 @@ from fastapi import APIRouter, File, Form, Header, Request, Response, UploadFile
 from fastapi.responses import FileResponse, StreamingResponse
 
 from lead_manager.auth.dependencies import CurrentUser
-from lead_manager.core.dependencies import RequestMetaDep, SessionDep, SettingsDep
+from lead_manager.core.dependencies import (
+    RequestMetaDep,
+    SessionDep,
+    SettingsDep,
+    WriteSessionDep,
+)
 from lead_manager.core.openapi import error_responses
 from lead_manager.leads import service
 from lead_manager.leads.dependencies import (
@@ -17,7 +22,7 @@ from lead_manager.leads.dependencies import (
     StorageDep,
     SubmissionLimit,
 )
-from lead_manager.leads.resume import ACCEPTED_LABEL
+from lead_manager.leads.resume import ACCEPTED_LABEL, ACCEPTED_TYPES
 from lead_manager.leads.schemas import (
     LeadCreate,
     LeadCreated,
@@ -48,7 +53,7 @@ IdempotencyKey = Annotated[
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=LeadCreated,
-    responses=error_responses(409, 413, 415, 422, 429),
+    responses=error_responses(400, 409, 413, 415, 422, 429),
 )
 def submit_lead(
     data: Annotated[LeadCreate, Form()],
@@ -108,7 +113,7 @@ def read_lead(lead: LeadByPath, session: SessionDep, response: Response) -> Lead
 
 
 @router.patch(
-    "/{lead_id}", response_model=LeadDetail, responses=error_responses(401, 404, 409, 422)
+    "/{lead_id}", response_model=LeadDetail, responses=error_responses(400, 401, 404, 409, 422)
 )
 def update_lead(
     changes: LeadUpdate,
@@ -128,14 +133,18 @@ def update_lead(
     "/{lead_id}/resume",
     response_class=Response,
     responses={
-        200: {"content": {"application/octet-stream": {}}, "description": "The uploaded bytes"},
+        200: {
+            # The type detected from the content at upload (text is served as UTF-8).
+            "content": {media_type: {} for media_type in ACCEPTED_TYPES},
+            "description": "The uploaded bytes",
+        },
         **error_responses(401, 404, 422),
     },
 )
 def download_resume(
     lead: LeadByPath,
     user: CurrentUser,
-    session: SessionDep,
+    session: WriteSessionDep,
     storage: StorageDep,
     meta: RequestMetaDep,
 ) -> Response:

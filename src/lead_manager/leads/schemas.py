@@ -6,6 +6,7 @@ from datetime import datetime
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from lead_manager.core.validation import Email, MessageText, Name, Phone
 from lead_manager.leads.models import LeadStatus
@@ -22,12 +23,9 @@ class LeadCreate(BaseModel):
     email: Email
     phone: Phone | None = None
     message: MessageText | None = None
-    # Spam trap: the web form hides this field from people; only bots fill it in.
-    website: str | None = Field(
-        default=None,
-        max_length=2000,
-        description="Leave empty. Anything here marks the submission as spam.",
-    )
+    # Spam trap: the web form hides this field from people; only bots fill it in. Left out of
+    # the OpenAPI schema (no need to tell bots), accepted by the API all the same.
+    website: SkipJsonSchema[str | None] = Field(default=None, max_length=2000)
 
     @field_validator("phone", "message", "website", mode="before")
     @classmethod

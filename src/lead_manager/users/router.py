@@ -17,7 +17,7 @@ def read_me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
 
 
-@router.patch("/me", response_model=UserRead, responses=error_responses(401, 422))
+@router.patch("/me", response_model=UserRead, responses=error_responses(400, 401, 422))
 def update_me(
     changes: UserSelfUpdate, user: CurrentUser, session: SessionDep, meta: RequestMetaDep
 ) -> UserRead:
@@ -30,7 +30,7 @@ def update_me(
     "",
     response_model=UserRead,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 409, 422),
+    responses=error_responses(400, 401, 403, 409, 422),
 )
 def create_user(
     data: UserCreate, admin: AdminUser, session: SessionDep, meta: RequestMetaDep, response: Response
@@ -45,7 +45,11 @@ def list_users(_admin: AdminUser, session: SessionDep) -> list[UserRead]:
     return [UserRead.model_validate(user) for user in service.list_users(session)]
 
 
-@router.patch("/{user_id}", response_model=UserRead, responses=error_responses(401, 403, 404, 422))
+@router.patch(
+    "/{user_id}",
+    response_model=UserRead,
+    responses=error_responses(400, 401, 403, 404, 409, 422),
+)
 def update_user(
     changes: UserUpdate,
     admin: AdminUser,

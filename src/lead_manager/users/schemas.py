@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StrictBool, StringConstraints
 
 from lead_manager.core.security import MIN_PASSWORD_LENGTH
 from lead_manager.core.validation import Email, FullName
@@ -23,6 +23,9 @@ class UserRead(BaseModel):
     is_available: bool
 
 
+# Request bodies take JSON booleans only (no 0/1 or "yes"): what the schema documents.
+
+
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -30,7 +33,7 @@ class UserCreate(BaseModel):
     full_name: FullName = ""
     password: Password
     role: Role = Role.ATTORNEY
-    is_available: bool = True
+    is_available: StrictBool = True
 
 
 class UserUpdate(BaseModel):
@@ -39,8 +42,8 @@ class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     role: Role | None = None
-    is_active: bool | None = None
-    is_available: bool | None = None
+    is_active: StrictBool | None = None
+    is_available: StrictBool | None = None
     full_name: FullName | None = None
 
 
@@ -49,5 +52,5 @@ class UserSelfUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    is_available: bool | None = None
+    is_available: StrictBool | None = None
     full_name: FullName | None = None
