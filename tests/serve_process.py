@@ -47,8 +47,13 @@ def serve_environment(directory: Path, **overrides: str) -> dict[str, str]:
 
 def run_cli(directory: Path, env: dict[str, str], *args: str, stdin: str = "") -> str:
     result = subprocess.run(
-        [LEAD_MANAGER, *args], input=stdin, capture_output=True, text=True, env=env,
-        cwd=directory, timeout=60,
+        [LEAD_MANAGER, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=directory,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -71,7 +76,10 @@ class ServeProcess:
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 [LEAD_MANAGER, "serve", "--port", str(self.port), *extra],
-                stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=self.directory,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                cwd=self.directory,
             )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -36,7 +36,9 @@ def raw_request(port: int, data: bytes, timeout: float = 10) -> bytes:
 def test_huge_header_is_refused_and_the_server_carries_on(served: ServeProcess) -> None:
     request = (
         b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        + b"X-Padding: " + b"a" * 200_000 + b"\r\n\r\n"
+        + b"X-Padding: "
+        + b"a" * 200_000
+        + b"\r\n\r\n"
     )
     answer = raw_request(served.port, request)
     status_line = answer.split(b"\r\n", 1)[0]
@@ -45,9 +47,11 @@ def test_huge_header_is_refused_and_the_server_carries_on(served: ServeProcess) 
 
 
 def test_many_header_lines_are_refused(served: ServeProcess) -> None:
-    request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n" + b"".join(
-        b"X-H%d: %s\r\n" % (i, b"b" * 100) for i in range(2000)
-    ) + b"\r\n"
+    request = (
+        b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        + b"".join(b"X-H%d: %s\r\n" % (i, b"b" * 100) for i in range(2000))
+        + b"\r\n"
+    )
     answer = raw_request(served.port, request)
     assert answer.split(b"\r\n", 1)[0].split(b" ")[1] in (b"400", b"431"), answer[:200]
 
@@ -62,7 +66,7 @@ def test_slow_bodies_do_not_hold_up_other_requests(served: ServeProcess) -> None
             sock.sendall(
                 b"POST /api/v1/leads HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 b"Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 100000\r\n\r\n"
-                b"--x\r\nContent-Disposition: form-data; name=\"first_name\"\r\n\r\nJa"
+                b'--x\r\nContent-Disposition: form-data; name="first_name"\r\n\r\nJa'
             )
             stalled.append(sock)
         with httpx.Client(base_url=served.base_url, timeout=10) as client:
