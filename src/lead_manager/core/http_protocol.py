@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-# Generous for cookies and bearer tokens; nginx's default allows 4 × 8 KiB.
+# Generous for cookies and bearer tokens; nginx's default allows four 8 KiB buffers.
 MAX_REQUEST_HEAD_BYTES = 32 * 1024
 
 _TOO_LARGE = b"Request header fields too large."

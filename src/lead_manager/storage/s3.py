@@ -7,6 +7,7 @@ AWS_DEFAULT_REGION, instance roles…); only the endpoint of a non-AWS store is 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlsplit
@@ -102,7 +103,7 @@ class S3Storage:
         except (BotoCoreError, ClientError) as exc:
             raise StorageUnavailableError(f"could not delete {key}: {exc}") from exc
 
-    def keys(self) -> Iterator[str]:
+    def keys(self, stored_before: datetime | None = None) -> Iterator[str]:
         paginator = self.client.get_paginator("list_objects_v2")
         try:
             for page in paginator.paginate(
@@ -112,10 +113,18 @@ class S3Storage:
             ):
                 for item in page.get("Contents", []):
                     name = item.get("Key", "").removeprefix(self.prefix)
+                    modified = item.get("LastModified")
+                    if stored_before is not None and (modified is None or modified >= stored_before):
+                        continue
                     if KEY_PATTERN.fullmatch(name):
                         yield name
         except (BotoCoreError, ClientError) as exc:
             raise StorageUnavailableError(f"could not list {self.bucket}: {exc}") from exc
+
+    def discard_partial_uploads(self, started_before: datetime) -> int:
+        # A PUT below the multipart threshold is atomic: an interrupted one leaves nothing. Stale
+        # multipart uploads (bigger files) are for the bucket's AbortIncompleteMultipartUpload rule.
+        return 0
 
 
 def _read_chunks(response: GetObjectOutputTypeDef) -> Iterator[bytes]:
