@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lead_manager.core.middleware import client_ip
+from lead_manager.core.middleware import client_ip, trusted_networks
 from tests.conftest import make_settings, start_server
 
 
@@ -56,7 +56,7 @@ def test_readyz_is_503_when_the_database_does_not_answer(tmp_path) -> None:
 )
 def test_client_ip_believes_only_trusted_proxies(peer, forwarded, trusted, expected) -> None:
     scope = {"client": (peer, 1234), "headers": [(b"x-forwarded-for", forwarded.encode())]}
-    assert client_ip(scope, trusted) == expected
+    assert client_ip(scope, trusted_networks(trusted)) == expected
 
 
 def test_schema_behind_refuses_to_start(tmp_path) -> None:

@@ -1,4 +1,4 @@
-"""Multipart bodies are bounded (FORM_LIMITS, max_body_size): abuse is a 4xx, never a 500."""
+"""Multipart bodies are bounded (form_limits, max_body_size in main.py): abuse is a 4xx, never a 500."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import func, select
 
 from lead_manager.leads.models import Lead
-from lead_manager.main import FORM_LIMITS
+from lead_manager.main import MAX_FORM_FIELD_BYTES, MAX_FORM_FIELDS
 from tests import documents
 from tests.conftest import LiveServer
 from tests.intake import lead_fields
@@ -31,7 +31,7 @@ def resume() -> tuple[str, tuple[str, bytes, str]]:
 
 
 def test_too_many_fields(api: LiveServer, public: httpx.Client) -> None:
-    fields = {**lead_fields(), **{f"extra{i}": "x" for i in range(FORM_LIMITS["max_fields"] + 5)}}
+    fields = {**lead_fields(), **{f"extra{i}": "x" for i in range(MAX_FORM_FIELDS + 5)}}
     response = post(public, fields, [resume()])
     assert 400 <= response.status_code < 500, response.text
     assert nothing_stored(api)
@@ -46,7 +46,7 @@ def test_too_many_files(api: LiveServer, public: httpx.Client) -> None:
 
 
 def test_oversized_field(api: LiveServer, public: httpx.Client) -> None:
-    big = "x" * (FORM_LIMITS["max_part_size"] + 1024)
+    big = "x" * (MAX_FORM_FIELD_BYTES + 1024)
     response = post(public, lead_fields(message=big), [resume()])
     assert 400 <= response.status_code < 500, response.text
     response = post(public, {**lead_fields(), "unknown_field": big}, [resume()])
