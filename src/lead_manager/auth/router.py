@@ -31,7 +31,12 @@ def issue_access_token(
     """OAuth2 password flow: `username` is the email. Unknown email and wrong password look alike."""
     try:
         user = service.authenticate(
-            session, form.username, form.password, throttle=request.app.state.login_throttle, meta=meta
+            session,
+            form.username,
+            form.password,
+            read_factory=request.app.state.session_factory,
+            throttle=request.app.state.login_throttle,
+            meta=meta,
         )
     except service.InvalidCredentialsError:
         # Returned, not raised: the failed attempt's audit row must still commit.

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from lead_manager.audit import repository as audit
 from lead_manager.audit.models import AuditAction
+from lead_manager.core.db import transaction
 from lead_manager.core.logging import mask_email
 from lead_manager.core.metrics import LOGIN_FAILURES, LOGIN_THROTTLED
 from lead_manager.core.rate_limit import Limit, RateLimiter, RateLimitExceededError
@@ -37,6 +38,7 @@ def authenticate(
     email: str,
     password: str,
     *,
+    read_factory: sessionmaker[Session],
     throttle: LoginThrottle,
     meta: RequestMeta,
 ) -> User:
@@ -45,6 +47,11 @@ def authenticate(
     Failures are counted per (account, address) and per address; the pair keeps a remote attacker
     from locking a user out, the address alone bounds guessing across many accounts. Raises
     RateLimitExceededError before any password work once either is used up.
+
+    The account is read, and the password checked, before `session` (the request's writing
+    transaction, which only records the audit row) does anything: on SQLite a writing
+    transaction holds the database's write lock from its first statement, and holding it
+    through the deliberately slow hash queued every lead submission behind each login.
     """
     normalized = email.strip().lower()
     address = meta.client_ip or "unknown"
@@ -54,7 +61,10 @@ def authenticate(
     except RateLimitExceededError:
         LOGIN_THROTTLED.inc()
         raise
-    user = users.get_by_email(session, normalized) if len(normalized) <= 320 else None
+    user = None
+    if len(normalized) <= 320:
+        with transaction(read_factory) as lookup:
+            user = users.get_by_email(lookup, normalized)
     valid = verify_password(password, user.password_hash if user else None)
     if user is None or not valid or not user.is_active:
         throttle.limiter.record(throttle.per_account, normalized, address)
