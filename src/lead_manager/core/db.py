@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,6 +34,7 @@ NAMING_CONVENTION = {
 # Session.info key: on SQLite a writing request takes the write lock when it begins, so two
 # writers never both read first and then fail to upgrade their lock (SQLITE_BUSY).
 WRITE_INTENT = "write_intent"
+SQLITE_BUSY_TIMEOUT_SECONDS = 15
 
 
 def utcnow() -> datetime:
@@ -75,13 +79,40 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.close()
+
+    # This process's writers take turns on a lock before BEGIN IMMEDIATE. Left to SQLite, a
+    # writer that finds the database locked sleeps and retries (1, 2, 5 … 100 ms), so under
+    # concurrent submissions the lock sat free while every writer slept; a lock hands the turn
+    # straight to the next one. Other processes (workers, the CLI) still meet busy_timeout.
+    write_turn = threading.Lock()
+    # The connections whose transaction holds the turn. Not `connection.info`: that is cleared
+    # when a connection is invalidated, and the turn must still be given back.
+    holders: weakref.WeakSet[Any] = weakref.WeakSet()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get(WRITE_INTENT, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not connection.get_execution_options().get(WRITE_INTENT, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        if not write_turn.acquire(timeout=SQLITE_BUSY_TIMEOUT_SECONDS):
+            raise sqlite3.OperationalError("database is locked")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            write_turn.release()
+            raise
+        holders.add(connection)
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Any) -> None:
+        # Just before COMMIT/ROLLBACK: the next writer's BEGIN IMMEDIATE then waits at most for
+        # that statement, SQLite's first 1 ms retry.
+        if connection in holders:
+            holders.discard(connection)
+            write_turn.release()
 
 
 def ensure_sqlite_directory(url: str) -> None:
@@ -97,7 +128,7 @@ def create_engine(settings: Settings) -> Engine:
     kwargs: dict[str, Any] = {"pool_pre_ping": False}
     if url.startswith("sqlite"):
         ensure_sqlite_directory(url)
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
         kwargs["pool_size"] = 20
         kwargs["max_overflow"] = 20
     else:
