@@ -200,7 +200,12 @@ def login(
     target = safe_next(next_path)
     try:
         user = auth_service.authenticate(
-            session, email, password, throttle=request.app.state.login_throttle, meta=meta
+            session,
+            email,
+            password,
+            read_factory=request.app.state.session_factory,
+            throttle=request.app.state.login_throttle,
+            meta=meta,
         )
     except auth_service.InvalidCredentialsError:
         # Returned, not raised: the failed attempt's audit row must still commit.
