@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,23 +19,30 @@ MIN_PASSWORD_LENGTH = 12
 # Argon2 first: new hashes use it; bcrypt hashes (imported from another system) still verify.
 password_hash = PasswordHash((Argon2Hasher(), BcryptHasher()))
 
+# Argon2 is expensive on purpose (64 MiB, four lanes on their own threads). Unbounded, a burst of
+# logins runs all of them at once and starves every other request of CPU; with a bound the
+# logins queue for a slot and list requests keep their latency. One slot per two cores.
+_HASHING_SLOTS = threading.BoundedSemaphore(max(1, (os.cpu_count() or 1) // 2))
+
 # Verified when the email is unknown, so that a miss costs as much time as a wrong password.
 DUMMY_PASSWORD_HASH = password_hash.hash("lead-manager timing equaliser")
 
 
 def hash_password(password: str) -> str:
-    return password_hash.hash(password)
+    with _HASHING_SLOTS:
+        return password_hash.hash(password)
 
 
 def verify_password(password: str, hashed: str | None) -> bool:
     """Constant-work check: an unknown user (hashed=None) still costs one argon2 verification."""
-    if hashed is None:
-        password_hash.verify(password, DUMMY_PASSWORD_HASH)
-        return False
-    try:
-        return password_hash.verify(password, hashed)
-    except Exception:  # an unparseable stored hash is a failed login, not a 500
-        return False
+    with _HASHING_SLOTS:
+        if hashed is None:
+            password_hash.verify(password, DUMMY_PASSWORD_HASH)
+            return False
+        try:
+            return password_hash.verify(password, hashed)
+        except Exception:  # an unparseable stored hash is a failed login, not a 500
+            return False
 
 
 @dataclass(frozen=True, slots=True)
