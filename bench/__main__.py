@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -193,8 +194,6 @@ def prepare_database(env: dict[str, str], database: Path) -> str:
 
 
 def _environ() -> dict[str, str]:
-    import os
-
     return dict(os.environ)
 
 
@@ -413,18 +412,25 @@ def main() -> int:
     print()
     print(table)
     print(f"\n(total {results['seconds']:.0f}s; JSON in {OUT}/)")
-
-    if importlib.util.find_spec("bench.scale") is not None:
-        from bench import scale
-
-        scale.run()
     shutil.rmtree(WORK, ignore_errors=True)
+    run_scale_case()
     return 0
 
 
-def _cpus() -> int:
-    import os
+def run_scale_case() -> None:
+    """The extra case of bench/scale.py (one vs two API processes), which needs PostgreSQL."""
+    if importlib.util.find_spec("bench.scale") is None:
+        return
+    if not (os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")):
+        log("scale case skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL (PostgreSQL)")
+        return
+    from bench import scale
 
+    log("scale: one vs two API processes on PostgreSQL")
+    scale.run()
+
+
+def _cpus() -> int:
     return os.cpu_count() or 0
 
 
