@@ -30,9 +30,7 @@ def _invalid(field: str, message: str, value: object) -> RequestValidationError:
     )
 
 
-# Pure functions of the query string: `async def` keeps them on the event loop instead of
-# costing a worker-thread hop each (FastAPI runs every sync dependency in the thread pool).
-async def lead_filters(
+def lead_filters(
     user: CurrentUser,
     status: Annotated[LeadStatus | None, Query(description="PENDING or REACHED_OUT")] = None,
     q: Annotated[
@@ -59,7 +57,7 @@ async def lead_filters(
     return LeadFilters(status=status, q=q.strip() if q else None, assigned_to=assignee, limit=limit)
 
 
-async def page_cursor(
+def page_cursor(
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None,
 ) -> tuple[datetime, uuid.UUID] | None:
     if not cursor:

@@ -14,7 +14,6 @@ from lead_manager.core.dependencies import (
     WriteSessionDep,
 )
 from lead_manager.core.openapi import error_responses
-from lead_manager.core.responses import model_response
 from lead_manager.leads import service
 from lead_manager.leads.dependencies import (
     LeadByPath,
@@ -87,10 +86,12 @@ def submit_lead(
 
 
 @router.get("", response_model=LeadPage, responses=error_responses(401, 422))
-def list_leads(filters: LeadFiltersDep, after: PageCursor, session: SessionDep) -> Response:
+def list_leads(
+    filters: LeadFiltersDep, after: PageCursor, session: SessionDep, response: Response
+) -> LeadPage:
     """Newest first. Follow `next_cursor` for older leads; it stays valid as new leads arrive."""
-    page = service.list_leads(session, filters, after)
-    return model_response(page, headers={"Cache-Control": NO_STORE})
+    response.headers["Cache-Control"] = NO_STORE
+    return service.list_leads(session, filters, after)
 
 
 def _detail(session: SessionDep, lead: LeadByPath) -> LeadDetail:
