@@ -79,9 +79,9 @@ def history(session: Session, lead_id: uuid.UUID) -> Sequence[LeadStatusChange]:
 
 
 def add(session: Session, lead: Lead, change: LeadStatusChange) -> None:
-    session.add(lead)
-    session.flush()
-    session.add(change)
+    # No flush here: the caller's one flush inserts them (leads first, by foreign key) together
+    # with the outbox rows, each table in a single statement.
+    session.add_all([lead, change])
 
 
 def mark_status(
@@ -104,6 +104,12 @@ def add_status_change(session: Session, change: LeadStatusChange) -> None:
 
 def get_idempotency_key(session: Session, key: str) -> IdempotencyKey | None:
     return session.get(IdempotencyKey, key)
+
+
+def bind_idempotency_key(session: Session, key: str, lead_id: uuid.UUID) -> None:
+    session.execute(
+        update(IdempotencyKey).where(IdempotencyKey.key == key).values(lead_id=lead_id)
+    )
 
 
 def delete_idempotency_key(session: Session, key: str) -> None:

@@ -188,11 +188,9 @@ def submit_lead(
                 session, MessageKind.UNASSIGNED_LEAD_ALERT, lead_id=lead.id, recipient_id=admin.id,
                 request_id=meta.request_id,
             )
+    session.flush()  # one flush: the lead, its history entry and its emails
     if idempotency_key is not None:
-        row = repository.get_idempotency_key(session, idempotency_key)
-        if row is not None:
-            row.lead_id = lead.id
-    session.flush()
+        repository.bind_idempotency_key(session, idempotency_key, lead.id)
     LEADS_CREATED.inc()
     log.info(
         "lead submitted",
