@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +16,7 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import UNLIMITED, free_port
-
-LEAD_MANAGER = str(Path(sys.executable).with_name("lead-manager"))
+from tests.processes import LEAD_MANAGER, run
 
 
 def serve_environment(directory: Path, **overrides: str) -> dict[str, str]:
@@ -46,15 +44,8 @@ def serve_environment(directory: Path, **overrides: str) -> dict[str, str]:
 
 
 def run_cli(directory: Path, env: dict[str, str], *args: str, stdin: str = "") -> str:
-    result = subprocess.run(
-        [LEAD_MANAGER, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=directory,
-        timeout=60,
-    )
+    """A command that must succeed; its standard output."""
+    result = run(directory, *args, stdin=stdin, env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
