@@ -277,6 +277,20 @@ def test_lead_form_submission_creates_the_lead(api, attorney: Account, public) -
     ]
 
 
+def test_lead_form_honeypot_looks_accepted_but_stores_nothing(api, attorney: Account, public) -> None:
+    page = public.get("/").text
+    assert 'name="website"' in page and 'tabindex="-1"' in page
+    response = public.post(
+        "/",
+        data={**lead_fields(), "website": "http://spam.example", "csrf_token": csrf_from(page)},
+        files={"resume": ("cv.pdf", documents.pdf(), "application/pdf")},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/thanks"
+    assert lead_count(api) == 0
+    assert attorney.client.get("/api/v1/leads").json()["items"] == []
+
+
 def test_unknown_or_malformed_pages_are_404_pages(api, attorney: Account) -> None:
     client = web_login(api, attorney.email)
     for path in (f"/leads/{uuid.uuid4()}", "/leads/not-a-uuid", f"/leads/{uuid.uuid4()}/resume"):

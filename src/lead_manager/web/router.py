@@ -20,7 +20,7 @@ from lead_manager.leads.dependencies import StorageDep, SubmissionLimit
 from lead_manager.leads.models import LeadStatus
 from lead_manager.leads.resume import ACCEPTED_LABEL, ACCEPTED_TYPES
 from lead_manager.leads.router import resume_response
-from lead_manager.leads.schemas import LeadCreate, LeadFilters, decode_cursor
+from lead_manager.leads.schemas import HONEYPOT_FIELD, LeadCreate, LeadFilters, decode_cursor
 from lead_manager.users import service as users_service
 from lead_manager.users.models import Role, User
 from lead_manager.users.schemas import UserCreate, UserSelfUpdate, UserUpdate
@@ -122,6 +122,7 @@ def submit_lead_form(
     email: FormText = "",
     phone: FormText = "",
     message: FormText = "",
+    website: FormText = "",
     resume: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     values = {
@@ -130,6 +131,7 @@ def submit_lead_form(
         "email": email,
         "phone": phone,
         "message": message,
+        HONEYPOT_FIELD: website,
     }
     errors: dict[str, str] = {}
     data: LeadCreate | None = None
