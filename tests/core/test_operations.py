@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lead_manager.core.middleware import client_ip, trusted_networks
-from tests.conftest import make_settings, start_server
+from tests.conftest import PASSWORD, make_settings, start_server
 
 
 def test_healthz_readyz_docs_openapi(api, public) -> None:
@@ -68,3 +68,18 @@ def test_schema_behind_refuses_to_start(tmp_path) -> None:
         create_app(settings)
 
 
+
+
+def test_every_api_response_is_no_store(api, attorney, admin, public) -> None:
+    responses = [
+        attorney.client.get("/api/v1/users/me"),
+        attorney.client.patch("/api/v1/users/me", json={"is_available": True}),
+        admin.client.get("/api/v1/users"),
+        admin.client.post("/api/v1/users", json={"email": "n@firm.example", "password": "long enough pw"}),
+        public.post("/api/v1/auth/token", data={"username": attorney.email, "password": PASSWORD}),
+        public.post("/api/v1/auth/token", data={"username": attorney.email, "password": "wrong"}),
+        public.get("/api/v1/leads"),
+        attorney.client.get("/api/v1/audit"),
+    ]
+    for response in responses:
+        assert response.headers["cache-control"] == "no-store", response.request.url

@@ -118,6 +118,7 @@ class RequestContextMiddleware:
         request_id = incoming if _WELL_FORMED_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         ip = client_ip(scope, self.trusted)
         hsts = self.hsts if self.hsts and is_https(scope, self.trusted) else None
+        api_request = scope["path"].startswith("/api/")
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         state["client_ip"] = ip
@@ -137,6 +138,10 @@ class RequestContextMiddleware:
                     headers.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
                 if hsts:
                     headers.setdefault("Strict-Transport-Security", hsts)
+                if api_request:
+                    # Every API answer is about leads, users, tokens or the audit trail (or an
+                    # error about them): no shared or browser cache may keep any of it.
+                    headers.setdefault("Cache-Control", "no-store")
             await send(message)
 
         try:
