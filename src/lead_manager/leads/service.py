@@ -155,7 +155,7 @@ def submit_lead(
     on_rollback(session, lambda: storage.delete(resume_key))
 
     now = utcnow()
-    attorney = users.claim_next_attorney(session, now)
+    attorney_id = users.claim_next_attorney(session, now)
     lead = Lead(
         id=new_id(),
         first_name=data.first_name,
@@ -164,7 +164,7 @@ def submit_lead(
         phone=data.phone,
         message=data.message,
         status=LeadStatus.PENDING.value,
-        assigned_to=attorney.id if attorney else None,
+        assigned_to=attorney_id,
         resume_key=resume_key,
         resume_filename=upload.info.filename,
         resume_content_type=upload.info.content_type,
@@ -173,22 +173,20 @@ def submit_lead(
         created_at=now,
         updated_at=now,
     )
+    # The lead stays transient (inserted by value, not added to the session): it is returned
+    # as it was built, which is what was stored.
     repository.add(
         session, lead, LeadStatusChange(lead_id=lead.id, status=LeadStatus.PENDING.value, changed_at=now)
     )
-    outbox.enqueue(session, MessageKind.LEAD_ACKNOWLEDGEMENT, lead_id=lead.id, request_id=meta.request_id)
-    if attorney is not None:
-        outbox.enqueue(
-            session, MessageKind.ATTORNEY_NOTIFICATION, lead_id=lead.id, recipient_id=attorney.id,
-            request_id=meta.request_id,
-        )
+    emails = [outbox.Email(MessageKind.LEAD_ACKNOWLEDGEMENT)]
+    if attorney_id is not None:
+        emails.append(outbox.Email(MessageKind.ATTORNEY_NOTIFICATION, attorney_id))
     else:
-        for admin in users.active_admins(session):
-            outbox.enqueue(
-                session, MessageKind.UNASSIGNED_LEAD_ALERT, lead_id=lead.id, recipient_id=admin.id,
-                request_id=meta.request_id,
-            )
-    session.flush()  # one flush: the lead, its history entry and its emails
+        emails.extend(
+            outbox.Email(MessageKind.UNASSIGNED_LEAD_ALERT, admin.id)
+            for admin in users.active_admins(session)
+        )
+    outbox.enqueue(session, lead.id, emails, request_id=meta.request_id)
     if idempotency_key is not None:
         repository.bind_idempotency_key(session, idempotency_key, lead.id)
     LEADS_CREATED.inc()
@@ -196,7 +194,7 @@ def submit_lead(
         "lead submitted",
         lead_id=str(lead.id),
         email=mask_email(lead.email),
-        assigned_to=str(attorney.id) if attorney else None,
+        assigned_to=str(attorney_id) if attorney_id else None,
         resume_type=upload.info.content_type,
         resume_size=upload.info.size,
     )

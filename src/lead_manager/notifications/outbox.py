@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
-from lead_manager.notifications.models import MessageKind, OutboxMessage
+from lead_manager.notifications import repository
+from lead_manager.notifications.models import MessageKind
+
+
+class Email(NamedTuple):
+    """One email to send about a lead; without a recipient it goes to the lead's own address."""
+
+    kind: MessageKind
+    recipient_id: uuid.UUID | None = None
 
 
 def enqueue(
-    session: Session,
-    kind: MessageKind,
-    *,
-    lead_id: uuid.UUID,
-    recipient_id: uuid.UUID | None = None,
-    request_id: str | None,
+    session: Session, lead_id: uuid.UUID, emails: Sequence[Email], *, request_id: str | None
 ) -> None:
-    payload = {"lead_id": str(lead_id)}
-    if recipient_id is not None:
-        payload["user_id"] = str(recipient_id)
-    session.add(OutboxMessage(kind=kind.value, payload=payload, request_id=request_id))
+    """Queue `emails` about one lead, all in one statement."""
+    rows: list[dict[str, Any]] = []
+    for email in emails:
+        payload = {"lead_id": str(lead_id)}
+        if email.recipient_id is not None:
+            payload["user_id"] = str(email.recipient_id)
+        rows.append({"kind": email.kind.value, "payload": payload, "request_id": request_id})
+    repository.add_messages(session, rows)
