@@ -86,12 +86,14 @@ def submit_lead(
 
 
 @router.get("", response_model=LeadPage, responses=error_responses(401, 422))
-def list_leads(
-    filters: LeadFiltersDep, after: PageCursor, session: SessionDep, response: Response
-) -> LeadPage:
+def list_leads(filters: LeadFiltersDep, after: PageCursor, session: SessionDep) -> Response:
     """Newest first. Follow `next_cursor` for older leads; it stays valid as new leads arrive."""
-    response.headers["Cache-Control"] = NO_STORE
-    return service.list_leads(session, filters, after)
+    page = service.list_leads(session, filters, after)
+    # The page is already a validated LeadPage: serialised here, FastAPI would validate it again
+    # against response_model, on another threadpool hop since this endpoint is sync.
+    return Response(
+        page.model_dump_json(), media_type="application/json", headers={"Cache-Control": NO_STORE}
+    )
 
 
 def _detail(session: SessionDep, lead: LeadByPath) -> LeadDetail:

@@ -25,7 +25,7 @@ from lead_manager.core.request_meta import RequestMeta
 from lead_manager.leads import repository
 from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatus, LeadStatusChange
 from lead_manager.leads.resume import ResumeInfo, inspect_resume
-from lead_manager.leads.schemas import LeadCreate, LeadFilters, LeadPage, LeadRead, encode_cursor
+from lead_manager.leads.schemas import LeadCreate, LeadFilters, LeadPage, encode_cursor
 from lead_manager.notifications import outbox
 from lead_manager.notifications.models import MessageKind
 from lead_manager.storage.base import ResumeNotFoundError, ResumeStorage, new_resume_key
@@ -205,12 +205,15 @@ def list_leads(
     session: Session, filters: LeadFilters, after: tuple[datetime, uuid.UUID] | None
 ) -> LeadPage:
     rows = repository.page(session, filters, after)
-    items = [LeadRead.model_validate(row._mapping) for row in rows[: filters.limit]]
     next_cursor = None
     if len(rows) > filters.limit:
-        last = items[-1]
+        last = rows[filters.limit - 1]
         next_cursor = encode_cursor(last.created_at, last.id)
-    return LeadPage(items=items, next_cursor=next_cursor)
+    # One validation of the whole page (pydantic-core reads the rows' attributes), not one
+    # Python-level call per item.
+    return LeadPage.model_validate(
+        {"items": rows[: filters.limit], "next_cursor": next_cursor}, from_attributes=True
+    )
 
 
 def count_leads(session: Session, filters: LeadFilters) -> int:
