@@ -1,4 +1,9 @@
-"""Cross-cutting request dependencies: the session (one transaction per request) and settings."""
+"""Cross-cutting request dependencies: the session (one transaction per request) and settings.
+
+Dependencies that do no I/O are `async def` throughout the app: FastAPI runs a plain `def`
+dependency in the threadpool, a thread hop per dependency per request. Those that touch the
+database, Redis or files stay `def` so they never block the event loop.
+"""
 
 from __future__ import annotations
 
@@ -38,12 +43,12 @@ def get_write_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_request_meta(request: Request) -> RequestMeta:
+async def get_request_meta(request: Request) -> RequestMeta:
     return RequestMeta(
         request_id=getattr(request.state, "request_id", None),
         client_ip=getattr(request.state, "client_ip", None),

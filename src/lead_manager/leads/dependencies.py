@@ -30,7 +30,7 @@ def _invalid(field: str, message: str, value: object) -> RequestValidationError:
     )
 
 
-def lead_filters(
+async def lead_filters(
     user: CurrentUser,
     status: Annotated[LeadStatus | None, Query(description="PENDING or REACHED_OUT")] = None,
     q: Annotated[
@@ -57,7 +57,7 @@ def lead_filters(
     return LeadFilters(status=status, q=q.strip() if q else None, assigned_to=assignee, limit=limit)
 
 
-def page_cursor(
+async def page_cursor(
     cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None,
 ) -> tuple[datetime, uuid.UUID] | None:
     if not cursor:
@@ -72,7 +72,7 @@ LeadFiltersDep = Annotated[LeadFilters, Depends(lead_filters)]
 PageCursor = Annotated[tuple[datetime, uuid.UUID] | None, Depends(page_cursor)]
 
 
-def get_storage(request: Request) -> ResumeStorage:
+async def get_storage(request: Request) -> ResumeStorage:
     storage: ResumeStorage = request.app.state.storage
     return storage
 
