@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query
 
 from lead_manager.audit import repository
 from lead_manager.audit.schemas import AuditEventRead, AuditPage
@@ -20,12 +20,10 @@ def list_audit_events(
     _admin: AdminUser,
     session: SessionDep,
     after: PageCursor,
-    response: Response,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AuditPage:
     """Logins, status changes, user changes and resume downloads, newest first."""
     rows = repository.page(session, limit + 1, after)
     items = [AuditEventRead.model_validate(row) for row in rows[:limit]]
     next_cursor = encode_cursor(items[-1].at, items[-1].id) if len(rows) > limit else None
-    response.headers["Cache-Control"] = "no-store"
     return AuditPage(items=items, next_cursor=next_cursor)

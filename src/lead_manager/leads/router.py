@@ -36,6 +36,7 @@ from lead_manager.leads.schemas import (
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
 
+# API responses get no-store from the middleware; the resume download also serves the pages.
 NO_STORE = "no-store"
 IdempotencyKey = Annotated[
     str | None,
@@ -81,7 +82,6 @@ def submit_lead(
         meta=meta,
     )
     response.headers["Location"] = f"/api/v1/leads/{lead.id}"
-    response.headers["Cache-Control"] = NO_STORE
     return LeadCreated.model_validate(lead)
 
 
@@ -91,9 +91,7 @@ def list_leads(filters: LeadFiltersDep, after: PageCursor, session: SessionDep) 
     page = service.list_leads(session, filters, after)
     # The page is already a validated LeadPage: serialised here, FastAPI would validate it again
     # against response_model, on another threadpool hop since this endpoint is sync.
-    return Response(
-        page.model_dump_json(), media_type="application/json", headers={"Cache-Control": NO_STORE}
-    )
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 def _detail(session: SessionDep, lead: LeadByPath) -> LeadDetail:
@@ -109,8 +107,7 @@ def _detail(session: SessionDep, lead: LeadByPath) -> LeadDetail:
 
 
 @router.get("/{lead_id}", response_model=LeadDetail, responses=error_responses(401, 404, 422))
-def read_lead(lead: LeadByPath, session: SessionDep, response: Response) -> LeadDetail:
-    response.headers["Cache-Control"] = NO_STORE
+def read_lead(lead: LeadByPath, session: SessionDep) -> LeadDetail:
     return _detail(session, lead)
 
 
@@ -123,11 +120,9 @@ def update_lead(
     user: CurrentUser,
     session: SessionDep,
     meta: RequestMetaDep,
-    response: Response,
 ) -> LeadDetail:
     """Mark a lead `REACHED_OUT`. Repeating the current status changes nothing."""
     service.change_status(session, lead, changes.status, actor=user.id, meta=meta)
-    response.headers["Cache-Control"] = NO_STORE
     return _detail(session, lead)
 
 
