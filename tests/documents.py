@@ -31,25 +31,32 @@ def pdf(extra_bytes: int = 0) -> bytes:
     return out.getvalue()
 
 
+def _member(name: str, compress_type: int = zipfile.ZIP_DEFLATED) -> zipfile.ZipInfo:
+    """A zip entry with a fixed timestamp, so building a document twice gives the same bytes."""
+    entry = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+    entry.compress_type = compress_type
+    return entry
+
+
 def docx() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
-            "[Content_Types].xml",
+            _member("[Content_Types].xml"),
             '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
             'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/>'
             '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
             'officedocument.wordprocessingml.document.main+xml"/></Types>',
         )
         archive.writestr(
-            "_rels/.rels",
+            _member("_rels/.rels"),
             '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
             'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
             'officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/>'
             "</Relationships>",
         )
         archive.writestr(
-            "word/document.xml",
+            _member("word/document.xml"),
             '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
             'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Jane Doe</w:t></w:r></w:p>'
             "</w:body></w:document>",
@@ -61,17 +68,16 @@ def odt() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(
-            zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text",
-            compress_type=zipfile.ZIP_STORED,
+            _member("mimetype", zipfile.ZIP_STORED), "application/vnd.oasis.opendocument.text",
         )
         archive.writestr(
-            "META-INF/manifest.xml",
+            _member("META-INF/manifest.xml"),
             '<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:'
             'xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type='
             '"application/vnd.oasis.opendocument.text"/></manifest:manifest>',
         )
         archive.writestr(
-            "content.xml",
+            _member("content.xml"),
             '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:'
             'opendocument:xmlns:office:1.0"><office:body><office:text>Jane Doe</office:text>'
             "</office:body></office:document-content>",

@@ -60,6 +60,14 @@ def test_overlong_credentials_are_refused_cleanly(api, public) -> None:
     assert login(public, "a" * 5000 + "@x.com", "p" * 5000).status_code in (401, 422)
 
 
+def test_control_characters_in_the_email_are_a_plain_401(api, attorney, public) -> None:
+    # PostgreSQL refuses NUL in text outright; the lookup must not even be tried.
+    for username in (attorney.email + "\x00", "a\x00b@firm.example", "x\u202e@firm.example"):
+        response = login(public, username, PASSWORD)
+        assert response.status_code == 401, username
+        assert response.json() == {"detail": "Incorrect email or password."}
+
+
 def test_bcrypt_hash_imported_from_another_system_verifies(api, public) -> None:
     import bcrypt
 

@@ -16,6 +16,7 @@ from lead_manager.core.metrics import LOGIN_FAILURES, LOGIN_THROTTLED
 from lead_manager.core.rate_limit import Limit, RateLimiter, RateLimitExceededError
 from lead_manager.core.request_meta import RequestMeta
 from lead_manager.core.security import AccessToken, create_access_token, verify_password
+from lead_manager.core.validation import CONTROL_CHARACTERS
 from lead_manager.users import repository as users
 from lead_manager.users.models import User
 
@@ -62,7 +63,8 @@ def authenticate(
         LOGIN_THROTTLED.inc()
         raise
     user = None
-    if len(normalized) <= 320:
+    # No stored email is longer or holds control characters; PostgreSQL rejects NUL outright.
+    if len(normalized) <= 320 and not CONTROL_CHARACTERS.search(normalized):
         with transaction(read_factory) as lookup:
             user = users.get_by_email(lookup, normalized)
     valid = verify_password(password, user.password_hash if user else None)
