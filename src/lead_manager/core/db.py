@@ -149,18 +149,33 @@ def create_session_factory(engine: Engine) -> sessionmaker[Session]:
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, else roll back and undo what the hooks undo.
 
-    The request dependency and the CLI and dispatcher all go through here, so there is one
-    place that commits.
+    The request dependency and the CLI and dispatcher all end their transactions through
+    `finish_transaction`, so there is one place that commits.
     """
-    with factory() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
+    session = factory()
+    try:
+        yield session
+    except BaseException:
+        finish_transaction(session, failed=True)
+        raise
+    finish_transaction(session)
+
+
+def finish_transaction(session: Session, *, failed: bool = False) -> None:
+    """Commit (or, if `failed` or the commit fails, roll back and run the hooks); then close."""
+    try:
+        if not failed:
+            try:
+                session.commit()
+            except BaseException:
+                failed = True
+                raise
+            forget_rollback_hooks(session)
+    finally:
+        if failed:
             session.rollback()
             run_rollback_hooks(session)
-            raise
-        forget_rollback_hooks(session)
+        session.close()
 
 
 def create_write_session_factory(engine: Engine) -> sessionmaker[Session]:

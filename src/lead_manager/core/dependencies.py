@@ -2,45 +2,68 @@
 
 Dependencies that do no I/O are `async def` throughout the app: FastAPI runs a plain `def`
 dependency in the threadpool, a thread hop per dependency per request. Those that touch the
-database, Redis or files stay `def` so they never block the event loop.
+database, Redis or files stay `def` so they never block the event loop, or hand just their I/O
+to the threadpool (the session's commit).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from functools import partial
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Request
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
-from lead_manager.core.db import transaction
+from lead_manager.core.db import finish_transaction
 from lead_manager.core.request_meta import RequestMeta
 from lead_manager.core.settings import Settings
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """The request's only transaction: committed when the endpoint returns, else rolled back.
 
     Scope "function" (below) makes the commit happen before the response is sent, so a client
-    never sees a 201 for something that then failed to commit.
+    never sees a 201 for something that then failed to commit. Making a session does no I/O
+    (it connects on first use, in the endpoint's thread), so only the end of the transaction
+    goes to the threadpool: one hop instead of two for a `def` dependency.
     """
     state = request.app.state
     factory = state.session_factory if request.method in _READ_METHODS else state.write_session_factory
-    with transaction(factory) as session:
+    async for session in _request_transaction(factory):
         yield session
 
 
-def get_write_session(request: Request) -> Iterator[Session]:
+async def get_write_session(request: Request) -> AsyncIterator[Session]:
     """For a read (GET) that also records something, e.g. the audit row of a download.
 
     SQLite cannot upgrade a read transaction to a write once another writer has committed
     ("database is locked", at once, whatever busy_timeout says); this one takes the write lock
     when it begins instead.
     """
-    with transaction(request.app.state.write_session_factory) as session:
+    async for session in _request_transaction(request.app.state.write_session_factory):
         yield session
+
+
+async def _request_transaction(factory: sessionmaker[Session]) -> AsyncIterator[Session]:
+    session = factory()
+    try:
+        yield session
+    except BaseException:
+        await _finish(session, failed=True)
+        raise
+    await _finish(session, failed=False)
+
+
+async def _finish(session: Session, *, failed: bool) -> None:
+    # Shielded: a cancelled request (the client went away) must still end its transaction,
+    # or its connection, and on SQLite the write turn, would never be given back.
+    with anyio.CancelScope(shield=True):
+        await run_in_threadpool(partial(finish_transaction, session, failed=failed))
 
 
 async def get_settings(request: Request) -> Settings:

@@ -1,19 +1,25 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Annotated, BinaryIO
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from lead_manager.auth.dependencies import CurrentUser
-from lead_manager.core.dependencies import RequestMetaDep, SessionDep
+from lead_manager.core.db import transaction
+from lead_manager.core.dependencies import RequestMetaDep, SessionDep, SettingsDep
 from lead_manager.core.rate_limit import RateLimiter
+from lead_manager.core.request_meta import RequestMeta
 from lead_manager.core.validation import check_single_line
 from lead_manager.leads import service
 from lead_manager.leads.models import Lead, LeadStatus
-from lead_manager.leads.schemas import LeadFilters, decode_cursor
+from lead_manager.leads.schemas import LeadCreate, LeadFilters, decode_cursor
 from lead_manager.storage.base import ResumeStorage
 
 
@@ -80,10 +86,71 @@ async def get_storage(request: Request) -> ResumeStorage:
 StorageDep = Annotated[ResumeStorage, Depends(get_storage)]
 
 
-def submission_limit(request: Request, meta: RequestMetaDep) -> None:
+async def submission_limit(request: Request, meta: RequestMetaDep) -> None:
     """LEAD_RATE_LIMIT per client address; every attempt counts, accepted or not."""
     limiter: RateLimiter = request.app.state.rate_limiter
-    limiter.consume(request.app.state.lead_limit, meta.client_ip or "unknown")
+    consume = partial(limiter.consume, request.app.state.lead_limit, meta.client_ip or "unknown")
+    if limiter.in_memory:
+        consume()
+    else:  # Redis: network I/O stays off the event loop
+        await run_in_threadpool(consume)
 
 
 SubmissionLimit = Annotated[None, Depends(submission_limit)]
+
+
+@dataclass(frozen=True, slots=True)
+class LeadIntake:
+    """A public submission, for the API and the web form alike: the request's transaction.
+
+    Its transaction is opened, used and committed in one worker-thread call rather than by
+    SessionDep. On SQLite the write lock is held from the first write (the attorney claim) to
+    the commit; with SessionDep the commit waits for the endpoint to return to the event loop
+    and for a second thread hop, and under load those waits, not the work, held the lock and
+    queued every other submission behind it.
+    """
+
+    write_factory: sessionmaker[Session]
+    storage: ResumeStorage
+    max_resume_bytes: int
+    idempotency_ttl: timedelta
+    meta: RequestMeta
+
+    async def submit(
+        self, data: LeadCreate, resume: UploadFile, idempotency_key: str | None = None
+    ) -> Lead:
+        return await run_in_threadpool(
+            self._submit, data, resume.file, resume.filename, idempotency_key
+        )
+
+    def _submit(
+        self, data: LeadCreate, resume: BinaryIO, filename: str | None, idempotency_key: str | None
+    ) -> Lead:
+        with transaction(self.write_factory) as session:
+            return service.intake(
+                session,
+                self.write_factory,
+                self.storage,
+                data,
+                resume,
+                filename,
+                max_resume_bytes=self.max_resume_bytes,
+                idempotency_key=idempotency_key,
+                idempotency_ttl=self.idempotency_ttl,
+                meta=self.meta,
+            )
+
+
+async def get_lead_intake(
+    request: Request, settings: SettingsDep, storage: StorageDep, meta: RequestMetaDep
+) -> LeadIntake:
+    return LeadIntake(
+        write_factory=request.app.state.write_session_factory,
+        storage=storage,
+        max_resume_bytes=settings.max_resume_bytes,
+        idempotency_ttl=settings.idempotency_ttl,
+        meta=meta,
+    )
+
+
+LeadIntakeDep = Annotated[LeadIntake, Depends(get_lead_intake)]

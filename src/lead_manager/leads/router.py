@@ -3,14 +3,13 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Header, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Header, Response, UploadFile, status
 from fastapi.responses import FileResponse, StreamingResponse
 
 from lead_manager.auth.dependencies import CurrentUser
 from lead_manager.core.dependencies import (
     RequestMetaDep,
     SessionDep,
-    SettingsDep,
     WriteSessionDep,
 )
 from lead_manager.core.openapi import error_responses
@@ -18,6 +17,7 @@ from lead_manager.leads import service
 from lead_manager.leads.dependencies import (
     LeadByPath,
     LeadFiltersDep,
+    LeadIntakeDep,
     PageCursor,
     StorageDep,
     SubmissionLimit,
@@ -56,41 +56,29 @@ IdempotencyKey = Annotated[
     response_model=LeadCreated,
     responses=error_responses(400, 409, 413, 415, 422, 429),
 )
-def submit_lead(
+async def submit_lead(
     data: Annotated[LeadCreate, Form()],
     resume: Annotated[UploadFile, File(description=f"{ACCEPTED_LABEL}; see MAX_RESUME_BYTES")],
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    settings: SettingsDep,
-    storage: StorageDep,
-    meta: RequestMetaDep,
+    intake: LeadIntakeDep,
     _limit: SubmissionLimit,
     idempotency_key: IdempotencyKey = None,
-) -> LeadCreated:
+) -> Response:
     """Public intake: the prospect's details and resume. No authentication."""
-    lead = service.intake(
-        session,
-        request.app.state.write_session_factory,
-        storage,
-        data,
-        resume.file,
-        resume.filename,
-        max_resume_bytes=settings.max_resume_bytes,
-        idempotency_key=idempotency_key,
-        idempotency_ttl=settings.idempotency_ttl,
-        meta=meta,
+    lead = await intake.submit(data, resume, idempotency_key)
+    # Serialised here: returned as a model, FastAPI would validate it again on another thread hop.
+    return Response(
+        LeadCreated.model_validate(lead).model_dump_json(),
+        status_code=status.HTTP_201_CREATED,
+        media_type="application/json",
+        headers={"Location": f"/api/v1/leads/{lead.id}"},
     )
-    response.headers["Location"] = f"/api/v1/leads/{lead.id}"
-    return LeadCreated.model_validate(lead)
 
 
 @router.get("", response_model=LeadPage, responses=error_responses(401, 422))
 def list_leads(filters: LeadFiltersDep, after: PageCursor, session: SessionDep) -> Response:
     """Newest first. Follow `next_cursor` for older leads; it stays valid as new leads arrive."""
     page = service.list_leads(session, filters, after)
-    # The page is already a validated LeadPage: serialised here, FastAPI would validate it again
-    # against response_model, on another threadpool hop since this endpoint is sync.
+    # The page is already a validated LeadPage; as in submit_lead, serialised here.
     return Response(page.model_dump_json(), media_type="application/json")
 
 

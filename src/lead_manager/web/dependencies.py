@@ -90,7 +90,7 @@ def csrf_token(request: Request, session_cookie: str | None = None) -> str:
     return csrf.issue_token(request.app.state.signing_key, csrf_seed(request), token)
 
 
-def verify_csrf(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "") -> None:
+async def verify_csrf(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "") -> None:
     seed = request.cookies.get(CSRF_COOKIE)
     if not csrf.is_valid(request.app.state.signing_key, seed, session_token(request), csrf_token):
         raise CSRF_FAILED
@@ -104,7 +104,7 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
     return user
 
 
-def current_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
+async def current_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
     if user is None:
         # After a form post the page to return to is the one the form was on, not the POST URL.
         if request.method == "GET":
@@ -115,7 +115,7 @@ def current_user(request: Request, user: Annotated[User | None, Depends(optional
     return user
 
 
-def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
+async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
     if user.role != Role.ADMIN.value:
         raise FORBIDDEN
     return user

@@ -16,7 +16,7 @@ from lead_manager.core.errors import ConflictError, DomainError
 from lead_manager.core.rate_limit import RateLimitExceededError
 from lead_manager.core.validation import check_single_line
 from lead_manager.leads import service as leads_service
-from lead_manager.leads.dependencies import StorageDep, SubmissionLimit
+from lead_manager.leads.dependencies import LeadIntakeDep, StorageDep, SubmissionLimit
 from lead_manager.leads.models import LeadStatus
 from lead_manager.leads.resume import ACCEPTED_LABEL, ACCEPTED_TYPES
 from lead_manager.leads.router import resume_response
@@ -109,14 +109,12 @@ def lead_form(request: Request, settings: SettingsDep) -> HTMLResponse:
 
 
 @router.post("/", response_class=HTMLResponse)
-def submit_lead_form(
+async def submit_lead_form(
     request: Request,
     _csrf: CsrfChecked,
     _limit: SubmissionLimit,
-    session: SessionDep,
+    intake: LeadIntakeDep,
     settings: SettingsDep,
-    storage: StorageDep,
-    meta: RequestMetaDep,
     first_name: FormText = "",
     last_name: FormText = "",
     email: FormText = "",
@@ -146,18 +144,7 @@ def submit_lead_form(
     if data is None or resume is None or errors:
         return _lead_form(request, settings, values, errors, status_code=422)
     try:
-        leads_service.intake(
-            session,
-            request.app.state.write_session_factory,
-            storage,
-            data,
-            resume.file,
-            resume.filename,
-            max_resume_bytes=settings.max_resume_bytes,
-            idempotency_key=None,
-            idempotency_ttl=settings.idempotency_ttl,
-            meta=meta,
-        )
+        await intake.submit(data, resume)
     except DomainError as exc:
         # The resume is refused (empty, too large, not a document) before anything is stored.
         return _lead_form(
