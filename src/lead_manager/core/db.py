@@ -171,8 +171,10 @@ def finish_transaction(session: Session, *, failed: bool = False) -> None:
                 failed = True
                 raise
             forget_rollback_hooks(session)
+            run_commit_hooks(session)
     finally:
         if failed:
+            session.info.pop(_COMMIT_HOOKS, None)
             session.rollback()
             run_rollback_hooks(session)
         session.close()
@@ -184,6 +186,21 @@ def create_write_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 _ROLLBACK_HOOKS = "rollback_hooks"
+_COMMIT_HOOKS = "commit_hooks"
+
+
+def on_commit(session: Session, hook: Callable[[], None]) -> None:
+    """Run `hook` once this transaction has committed (what only a committed change may say)."""
+    session.info.setdefault(_COMMIT_HOOKS, []).append(hook)
+
+
+def run_commit_hooks(session: Session) -> None:
+    for hook in session.info.pop(_COMMIT_HOOKS, []):
+        # The change is committed whatever a hook does; its failure must not turn into an error.
+        try:
+            hook()
+        except Exception:
+            log.exception("commit hook failed", hook=getattr(hook, "__qualname__", repr(hook)))
 
 
 def on_rollback(session: Session, hook: Callable[[], None]) -> None:

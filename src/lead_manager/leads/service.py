@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lead_manager.audit import repository as audit
 from lead_manager.audit.models import AuditAction
-from lead_manager.core.db import new_id, on_rollback, transaction, utcnow
+from lead_manager.core.db import new_id, on_commit, on_rollback, transaction, utcnow
 from lead_manager.core.errors import ConflictError, InvalidInputError, NotFoundError
 from lead_manager.core.logging import mask_email
 from lead_manager.core.metrics import HONEYPOT_HITS, LEADS_CREATED
@@ -155,7 +156,8 @@ def submit_lead(
     on_rollback(session, lambda: storage.delete(resume_key))
 
     now = utcnow()
-    attorney_id = users.claim_next_attorney(session, now)
+    # Built before the first write: on SQLite that write takes the database's write lock, which
+    # is held until the commit, so as little as possible happens in between.
     lead = Lead(
         id=new_id(),
         first_name=data.first_name,
@@ -164,7 +166,6 @@ def submit_lead(
         phone=data.phone,
         message=data.message,
         status=LeadStatus.PENDING.value,
-        assigned_to=attorney_id,
         resume_key=resume_key,
         resume_filename=upload.info.filename,
         resume_content_type=upload.info.content_type,
@@ -173,11 +174,12 @@ def submit_lead(
         created_at=now,
         updated_at=now,
     )
+    first_change = LeadStatusChange(lead_id=lead.id, status=LeadStatus.PENDING.value, changed_at=now)
+    attorney_id = users.claim_next_attorney(session, now)
+    lead.assigned_to = attorney_id
     # The lead stays transient (inserted by value, not added to the session): it is returned
     # as it was built, which is what was stored.
-    repository.add(
-        session, lead, LeadStatusChange(lead_id=lead.id, status=LeadStatus.PENDING.value, changed_at=now)
-    )
+    repository.add(session, lead, first_change)
     emails = [outbox.Email(MessageKind.LEAD_ACKNOWLEDGEMENT)]
     if attorney_id is not None:
         emails.append(outbox.Email(MessageKind.ATTORNEY_NOTIFICATION, attorney_id))
@@ -189,16 +191,22 @@ def submit_lead(
     outbox.enqueue(session, lead.id, emails, request_id=meta.request_id)
     if idempotency_key is not None:
         repository.bind_idempotency_key(session, idempotency_key, lead.id)
+    # After the commit: the count and the log line then say only what was stored, and their
+    # cost is not paid while SQLite's write lock is held.
+    on_commit(session, partial(_lead_submitted, lead, upload.info))
+    return lead
+
+
+def _lead_submitted(lead: Lead, resume: ResumeInfo) -> None:
     LEADS_CREATED.inc()
     log.info(
         "lead submitted",
         lead_id=str(lead.id),
         email=mask_email(lead.email),
-        assigned_to=str(attorney_id) if attorney_id else None,
-        resume_type=upload.info.content_type,
-        resume_size=upload.info.size,
+        assigned_to=str(lead.assigned_to) if lead.assigned_to else None,
+        resume_type=resume.content_type,
+        resume_size=resume.size,
     )
-    return lead
 
 
 def list_leads(
