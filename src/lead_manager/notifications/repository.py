@@ -20,7 +20,7 @@ _INSERT_MESSAGE = insert(Base.metadata.tables[OutboxMessage.__tablename__])
 def add_messages(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert new messages (column values; the rest take their defaults) in one executemany."""
     if rows:
-        session.execute(_INSERT_MESSAGE, list(rows))
+        session.connection().execute(_INSERT_MESSAGE, list(rows))
 
 
 def claim_due(

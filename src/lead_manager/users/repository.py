@@ -67,10 +67,11 @@ def claim_next_attorney(session: Session, now: datetime) -> uuid.UUID | None:
     SKIP LOCKED would not do: a waiter re-reads only its own row, never the order. On SQLite the
     writing transaction already holds the database's write lock.
     """
-    candidates = (
-        _LOCKED_CANDIDATES if session.get_bind().dialect.name == "postgresql" else _CANDIDATES
-    )
-    eligible: Sequence[tuple[uuid.UUID, datetime | None]] = session.execute(candidates).all()
+    # On the connection: Core statements, and the ORM's execution layer would double their CPU
+    # while (on SQLite) the write lock is held.
+    connection = session.connection()
+    candidates = _LOCKED_CANDIDATES if connection.dialect.name == "postgresql" else _CANDIDATES
+    eligible: Sequence[tuple[uuid.UUID, datetime | None]] = connection.execute(candidates).all()
     if not eligible:
         return None
     chosen_id, _ = min(
@@ -81,5 +82,5 @@ def claim_next_attorney(session: Session, now: datetime) -> uuid.UUID | None:
     # submission's (or another host's clock runs ahead): otherwise the rotation could repeat.
     assigned = [at for _, at in eligible if at is not None]
     at = max([now, *(earlier + timedelta(microseconds=1) for earlier in assigned)])
-    session.execute(_MARK_ASSIGNED, {"chosen_id": chosen_id, "last_assigned_at": at})
+    connection.execute(_MARK_ASSIGNED, {"chosen_id": chosen_id, "last_assigned_at": at})
     return chosen_id
