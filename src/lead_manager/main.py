@@ -12,6 +12,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -69,7 +70,9 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     if check_schema:
         ensure_schema_current(engine, settings.database_url)
 
-    app = FastAPI(
+    # /docs and /redoc with their scripts served from the package, not a CDN: the offices and
+    # machines this runs on may have no internet access, and a CDN is one more party to trust.
+    app = FastAPIOffline(
         title="lead-manager",
         version="0.1.0",
         description="Lead intake and management for law firms.",
