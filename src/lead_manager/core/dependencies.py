@@ -9,6 +9,7 @@ to the threadpool (the session's commit).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
 from typing import Annotated
 
@@ -34,7 +35,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """
     state = request.app.state
     factory = state.session_factory if request.method in _READ_METHODS else state.write_session_factory
-    async for session in _request_transaction(factory):
+    async with _request_transaction(factory) as session:
         yield session
 
 
@@ -45,11 +46,14 @@ async def get_write_session(request: Request) -> AsyncIterator[Session]:
     ("database is locked", at once, whatever busy_timeout says); this one takes the write lock
     when it begins instead.
     """
-    async for session in _request_transaction(request.app.state.write_session_factory):
+    async with _request_transaction(request.app.state.write_session_factory) as session:
         yield session
 
 
+@asynccontextmanager
 async def _request_transaction(factory: sessionmaker[Session]) -> AsyncIterator[Session]:
+    # A context manager, not an inner generator iterated with `async for`: an error the endpoint
+    # raises must reach the `except` below now, not when the generator is garbage-collected.
     session = factory()
     try:
         yield session
