@@ -101,6 +101,8 @@ def test_fresh_checkout_flow_first_admin_serve_login_submit(tmp_path) -> None:
     assert ".eml files" in output  # the log says where mail goes without SMTP
 
 
-@pytest.mark.parametrize("args", [["--help"], ["serve", "--help"], ["worker", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["serve", "--help"], ["worker", "--help"], ["retry-emails", "--help"]]
+)
 def test_help(tmp_path, args) -> None:
     assert run(tmp_path, *args).returncode == 0

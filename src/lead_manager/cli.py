@@ -1,4 +1,4 @@
-"""`lead-manager`: migrate, serve, worker, create-user, ensure-admin, cleanup-orphans."""
+"""`lead-manager`: migrate, serve, worker, create-user, ensure-admin, cleanup-orphans, retry-emails."""
 
 from __future__ import annotations
 
@@ -161,6 +161,30 @@ def cmd_cleanup_orphans(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retry_emails(args: argparse.Namespace) -> int:
+    from lead_manager.core.db import create_write_session_factory, transaction, utcnow
+    from lead_manager.notifications import repository
+
+    engine = _migrated_engine()
+    try:
+        with transaction(create_write_session_factory(engine)) as session:
+            if args.list:
+                messages = repository.failed(session)
+                for message in messages:
+                    error = (message.last_error or "").splitlines()[0:1]
+                    print(
+                        f"{message.id}  {message.kind}  attempts={message.attempts}  "
+                        f"created={message.created_at:%Y-%m-%d %H:%M}Z  {''.join(error)[:160]}"
+                    )
+                print(f"{len(messages)} failed email(s)")
+                return 0
+            count = repository.requeue_failed(session, utcnow())
+    finally:
+        engine.dispose()
+    print(f"re-queued {count} failed email(s); the dispatcher sends them next")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lead-manager", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -194,6 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="only files older than this (default ORPHAN_GRACE_MINUTES, 60)",
     )
     cleanup.set_defaults(handler=cmd_cleanup_orphans)
+
+    retry = sub.add_parser(
+        "retry-emails",
+        help="send the emails given up on again (e.g. after fixing the SMTP settings)",
+    )
+    retry.add_argument("--list", action="store_true", help="only list them, with their last error")
+    retry.set_defaults(handler=cmd_retry_emails)
 
     sub.add_parser(
         "ensure-admin", help="create a first admin (printed once) if there are no users"

@@ -108,3 +108,32 @@ def counts_by_status(session: Session) -> dict[str, int]:
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     ).all()
     return {status: int(count) for status, count in rows}
+
+
+def failed(session: Session) -> Sequence[OutboxMessage]:
+    """The messages given up on, oldest first."""
+    return session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.FAILED.value)
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+    ).all()
+
+
+def requeue_failed(session: Session, now: datetime) -> int:
+    """Make every failed message due now with a fresh set of attempts; how many there were.
+
+    The last error stays until the next attempt replaces it.
+    """
+    result = session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.FAILED.value)
+        .values(
+            status=OutboxStatus.PENDING.value,
+            attempts=0,
+            available_at=now,
+            locked_by=None,
+            locked_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
