@@ -28,11 +28,6 @@ class RateLimiter:
         self.storage: Storage = RedisStorage(redis_url) if redis_url else MemoryStorage()
         self._limiter = MovingWindowRateLimiter(self.storage)
 
-    @property
-    def in_memory(self) -> bool:
-        """Counting in memory does no I/O: callers on the event loop may call it directly."""
-        return isinstance(self.storage, MemoryStorage)
-
     @staticmethod
     def limit(name: str, notation: str) -> Limit:
         return Limit(name, parse(notation))

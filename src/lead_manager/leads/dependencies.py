@@ -3,7 +3,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Annotated, BinaryIO
 
 from fastapi import Depends, Query, Request, UploadFile
@@ -86,14 +85,14 @@ async def get_storage(request: Request) -> ResumeStorage:
 StorageDep = Annotated[ResumeStorage, Depends(get_storage)]
 
 
-async def submission_limit(request: Request, meta: RequestMetaDep) -> None:
-    """LEAD_RATE_LIMIT per client address; every attempt counts, accepted or not."""
+def submission_limit(request: Request, meta: RequestMetaDep) -> None:
+    """LEAD_RATE_LIMIT per client address; every attempt counts, accepted or not.
+
+    A plain `def` (run in the threadpool) even for the in-memory limiter: limits' MemoryStorage
+    starts a timer thread on some hits, and starting a thread waits for it to run.
+    """
     limiter: RateLimiter = request.app.state.rate_limiter
-    consume = partial(limiter.consume, request.app.state.lead_limit, meta.client_ip or "unknown")
-    if limiter.in_memory:
-        consume()
-    else:  # Redis: network I/O stays off the event loop
-        await run_in_threadpool(consume)
+    limiter.consume(request.app.state.lead_limit, meta.client_ip or "unknown")
 
 
 SubmissionLimit = Annotated[None, Depends(submission_limit)]
