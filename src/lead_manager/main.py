@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.routing import Match
 
 from lead_manager.audit.router import router as audit_router
@@ -77,7 +78,6 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         version="0.1.0",
         description="Lead intake and management for law firms.",
         lifespan=lifespan,
-        max_body_size=settings.max_request_bytes,
         form_limits={
             "max_files": MAX_FORM_FILES,
             "max_fields": MAX_FORM_FIELDS,
@@ -101,6 +101,9 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
 
     app.state.metrics_registry = outbox_registry(engine)
 
+    # Innermost, so the 413s it answers itself still pass the request-context middleware (FastAPI's
+    # own `max_body_size` sits outside every user middleware: no request id, no nosniff).
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_request_bytes)
     if settings.cors_origins:
         # Off unless configured. Bearer tokens, not cookies, authenticate API calls: no credentials.
         app.add_middleware(
@@ -111,7 +114,8 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             expose_headers=["Location", "Retry-After", "X-Request-ID"],
             max_age=600,
         )
-    # Added last, so outermost: its headers and log line cover every response, CORS ones too.
+    # Added last, so outermost: its headers and log line cover every response, CORS ones and the
+    # body limit's 413 too.
     app.add_middleware(
         RequestContextMiddleware,
         trusted_proxies=settings.trusted_proxies,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import uuid
 from pathlib import Path
@@ -163,8 +164,15 @@ def test_oversized_declared_upload_is_refused_before_reading(api) -> None:
                 f"Content-Length: {declared}\r\n\r\n"
             ).encode()
         )
-        status_line = sock.recv(4096).split(b"\r\n", 1)[0]
-    assert b" 413 " in status_line
+        head, _, body = sock.recv(65536).partition(b"\r\n\r\n")
+    status_line, *header_lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in header_lines)}
+    assert " 413 " in status_line
+    # Like every other response and error of the API (the contract): request id, nosniff, JSON.
+    assert len(headers["x-request-id"]) >= 16
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["content-type"] == "application/json"
+    assert json.loads(body[: int(headers["content-length"])])["detail"]
     assert_nothing_stored(api)
 
 

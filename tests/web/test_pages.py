@@ -262,6 +262,24 @@ def test_lead_form_refuses_a_file_that_is_not_a_document(api, public) -> None:
     assert lead_count(api) == 0
 
 
+def test_lead_form_upload_over_the_limit_gets_a_page_not_plain_text(api, public) -> None:
+    # Without JavaScript nothing stops the upload; the body limit answers before any page code.
+    token = csrf_from(public.get("/").text)
+    too_big = documents.pdf(extra_bytes=api.settings.max_request_bytes)
+    response = public.post(
+        "/",
+        data={**lead_fields(), "csrf_token": token},
+        files={"resume": ("cv.pdf", too_big, "application/pdf")},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "too large" in response.text and 'href="/"' in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "script-src" not in response.headers["content-security-policy"]
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    assert lead_count(api) == 0
+
+
 def test_lead_form_submission_creates_the_lead(api, attorney: Account, public) -> None:
     token = csrf_from(public.get("/").text)
     response = public.post(

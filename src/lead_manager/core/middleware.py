@@ -28,6 +28,20 @@ API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 log = structlog.get_logger("lead_manager.http")
 
+# Starlette's body limit answers a declared oversized body itself, with a bare plain-text 413;
+# these take its place, in the shape of every other error of the API and of the pages.
+_TOO_LARGE_JSON = b'{"detail":"The request is larger than the server accepts."}'
+_TOO_LARGE_PAGE = (
+    b'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    b'<meta name="viewport" content="width=device-width, initial-scale=1">'
+    b'<title>File too large</title><link rel="stylesheet" href="/static/site.css"></head>'
+    b'<body><main class="container narrow"><h1>That file is too large</h1>'
+    b"<p>Your upload is larger than we can accept. Please choose a smaller file (the form "
+    b"shows the size limit) and send the form again.</p>"
+    b'<p><a href="/">Back to the form</a></p></main></body></html>'
+)
+_PAGE_CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'self'; frame-ancestors 'none'"
+
 
 def trusted_networks(trusted_proxies: list[str]) -> TrustedNetworks:
     return tuple(ip_network(proxy, strict=False) for proxy in trusted_proxies)
@@ -126,11 +140,22 @@ class RequestContextMiddleware:
         started = time.perf_counter()
         status = 500
 
+        replacement_body: bytes | None = None
+        replaced = False
+
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, replacement_body, replaced
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = MutableHeaders(scope=message)
+                if status == 413 and headers.get("content-type", "").startswith("text/plain"):
+                    replacement_body = _TOO_LARGE_JSON if api_request else _TOO_LARGE_PAGE
+                    headers["Content-Type"] = (
+                        "application/json" if api_request else "text/html; charset=utf-8"
+                    )
+                    headers["Content-Length"] = str(len(replacement_body))
+                    if not api_request:
+                        headers["Content-Security-Policy"] = _PAGE_CONTENT_SECURITY_POLICY
                 headers[REQUEST_ID_HEADER] = request_id
                 for name, value in _BASE_HEADERS.items():
                     headers.setdefault(name, value)
@@ -142,6 +167,11 @@ class RequestContextMiddleware:
                     # Every API answer is about leads, users, tokens or the audit trail (or an
                     # error about them): no shared or browser cache may keep any of it.
                     headers.setdefault("Cache-Control", "no-store")
+            elif message["type"] == "http.response.body" and replacement_body is not None:
+                if replaced:
+                    return  # the rest of the original body
+                replaced = True
+                message = {"type": "http.response.body", "body": replacement_body}
             await send(message)
 
         try:
