@@ -173,11 +173,16 @@ def finish_transaction(session: Session, *, failed: bool = False) -> None:
             forget_rollback_hooks(session)
             run_commit_hooks(session)
     finally:
-        if failed:
-            session.info.pop(_COMMIT_HOOKS, None)
-            session.rollback()
-            run_rollback_hooks(session)
-        session.close()
+        try:
+            if failed:
+                session.info.pop(_COMMIT_HOOKS, None)
+                try:
+                    session.rollback()
+                finally:
+                    # Nothing committed even if the rollback itself failed (a broken connection).
+                    run_rollback_hooks(session)
+        finally:
+            session.close()
 
 
 def create_write_session_factory(engine: Engine) -> sessionmaker[Session]:
