@@ -65,7 +65,7 @@ async def submit_lead(
 ) -> Response:
     """Public intake: the prospect's details and resume. No authentication."""
     lead = await intake.submit(data, resume, idempotency_key)
-    # Serialised here: returned as a model, FastAPI would validate it again on another thread hop.
+    # Serialised here: returned as a model, FastAPI would validate it a second time.
     return Response(
         LeadCreated.model_validate(lead).model_dump_json(),
         status_code=status.HTTP_201_CREATED,
@@ -78,7 +78,8 @@ async def submit_lead(
 def list_leads(filters: LeadFiltersDep, after: PageCursor, session: SessionDep) -> Response:
     """Newest first. Follow `next_cursor` for older leads; it stays valid as new leads arrive."""
     page = service.list_leads(session, filters, after)
-    # The page is already a validated LeadPage; as in submit_lead, serialised here.
+    # The page is already a validated LeadPage: serialised here, FastAPI would validate it again
+    # against response_model, on another threadpool hop since this endpoint is sync.
     return Response(page.model_dump_json(), media_type="application/json")
 
 
