@@ -34,7 +34,7 @@ from lead_manager.notifications.dispatcher import Dispatcher
 from lead_manager.storage.base import StorageUnavailableError
 from lead_manager.storage.factory import create_storage
 from lead_manager.users.router import router as users_router
-from lead_manager.web.pages import STATIC_DIRECTORY
+from lead_manager.web.pages import STATIC_DIRECTORY, too_large_page
 from lead_manager.web.router import router as web_router
 
 log = structlog.get_logger(__name__)
@@ -120,6 +120,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         RequestContextMiddleware,
         trusted_proxies=settings.trusted_proxies,
         hsts_max_age_seconds=settings.hsts_max_age_seconds,
+        too_large_page=too_large_page(settings.firm_name, settings.max_resume_bytes),
     )
     _add_exception_handlers(app)
     routers = (health_router, auth_router, leads_router, users_router, audit_router, web_router)

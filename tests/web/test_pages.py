@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import uuid
 
 import pytest
@@ -273,7 +274,9 @@ def test_lead_form_upload_over_the_limit_gets_a_page_not_plain_text(api, public)
     )
     assert response.status_code == 413
     assert response.headers["content-type"].startswith("text/html")
-    assert "too large" in response.text and 'href="/"' in response.text
+    # The site's own error page (header, footer, the limit), not a bare text.
+    assert "That file is too large" in response.text and 'href="/"' in response.text
+    assert html.escape(api.settings.firm_name) in response.text and "site-header" in response.text
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "script-src" not in response.headers["content-security-policy"]
     assert "default-src 'none'" in response.headers["content-security-policy"]

@@ -29,18 +29,11 @@ API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 log = structlog.get_logger("lead_manager.http")
 
 # Starlette's body limit answers a declared oversized body itself, with a bare plain-text 413;
-# these take its place, in the shape of every other error of the API and of the pages.
+# this (and the page given to the middleware) take its place, in the shape of every other error.
 _TOO_LARGE_JSON = b'{"detail":"The request is larger than the server accepts."}'
-_TOO_LARGE_PAGE = (
-    b'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-    b'<meta name="viewport" content="width=device-width, initial-scale=1">'
-    b'<title>File too large</title><link rel="stylesheet" href="/static/site.css"></head>'
-    b'<body><main class="container narrow"><h1>That file is too large</h1>'
-    b"<p>Your upload is larger than we can accept. Please choose a smaller file (the form "
-    b"shows the size limit) and send the form again.</p>"
-    b'<p><a href="/">Back to the form</a></p></main></body></html>'
+_PAGE_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'"
 )
-_PAGE_CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'self'; frame-ancestors 'none'"
 
 
 def trusted_networks(trusted_proxies: list[str]) -> TrustedNetworks:
@@ -112,9 +105,14 @@ def _route_template(scope: Scope) -> str:
 
 class RequestContextMiddleware:
     def __init__(
-        self, app: ASGIApp, trusted_proxies: list[str], hsts_max_age_seconds: int = 0
+        self,
+        app: ASGIApp,
+        trusted_proxies: list[str],
+        too_large_page: bytes,
+        hsts_max_age_seconds: int = 0,
     ) -> None:
         self.app = app
+        self.too_large_page = too_large_page
         self.trusted = trusted_networks(trusted_proxies)
         self.hsts = (
             f"max-age={hsts_max_age_seconds}; includeSubDomains" if hsts_max_age_seconds else None
@@ -149,7 +147,7 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = MutableHeaders(scope=message)
                 if status == 413 and headers.get("content-type", "").startswith("text/plain"):
-                    replacement_body = _TOO_LARGE_JSON if api_request else _TOO_LARGE_PAGE
+                    replacement_body = _TOO_LARGE_JSON if api_request else self.too_large_page
                     headers["Content-Type"] = (
                         "application/json" if api_request else "text/html; charset=utf-8"
                     )

@@ -67,6 +67,31 @@ def _environment() -> Environment:
 templates = Jinja2Templates(env=_environment())
 
 
+def too_large_page(firm_name: str, max_resume_bytes: int) -> bytes:
+    """The page for a form post over the body cap, rendered once at start-up.
+
+    The cap answers before any page code runs (the body is never read), so this page cannot be
+    rendered per request; it is the error page as a visitor who is not signed in sees it.
+    """
+    return (
+        templates.env.get_template("error.html")
+        .render(
+            firm_name=firm_name,
+            user=None,
+            is_admin=False,
+            csrf_token="",
+            path="/",
+            code=413,
+            title="That file is too large",
+            message=(
+                f"Resumes can be up to {_file_size(max_resume_bytes)}. Please choose a smaller "
+                "file and send the form again."
+            ),
+        )
+        .encode()
+    )
+
+
 def render(
     request: Request,
     template: str,
