@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ from lead_manager.core.migrations import upgrade_to_head
 from lead_manager.core.security import hash_password
 from lead_manager.leads.models import Lead, LeadStatusChange
 from lead_manager.users.models import Role, User
+from tests.processes import Process, free_port
 
 SEED_LEADS = 3000
 CONNECTIONS = 32
@@ -44,14 +44,7 @@ ORDER = (1, 2, 2, 1)  # processes per case, in the order run
 INTAKE_EVERY = 5  # one request in five is a submission
 PASSWORD = "bench password for the scale case"
 OUTPUT = Path("var/bench/scale.json")
-LEAD_MANAGER = str(Path(sys.executable).with_name("lead-manager"))
 RESUME = b"Jane Doe\nParalegal, ten years of experience in personal injury cases.\n" * 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def bench_database() -> str:
@@ -133,47 +126,28 @@ def seed(database_url: str) -> str:
     return "attorney0@bench.example"
 
 
-def start_apis(
-    count: int, env: dict[str, str], workdir: Path
-) -> tuple[list[subprocess.Popen[bytes]], list[str]]:
+def start_apis(count: int, env: dict[str, str], workdir: Path) -> tuple[list[Process], list[str]]:
     processes, urls = [], []
-    for n in range(count):
-        port = free_port()
-        log = (workdir / f"api{n}.log").open("wb")
-        processes.append(
-            subprocess.Popen(
-                [LEAD_MANAGER, "serve", "--no-dispatcher", "--port", str(port)],
-                env=env,
-                cwd=workdir,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+    try:
+        for n in range(count):
+            port = free_port()
+            processes.append(
+                Process.start(
+                    ["serve", "--no-dispatcher", "--port", str(port)], env, workdir, f"api{n}"
+                )
             )
-        )
-        urls.append(f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + 60
-    for process, url in zip(processes, urls, strict=True):
-        while True:
-            if process.poll() is not None or time.monotonic() > deadline:
-                stop(processes)
-                raise RuntimeError(f"{url} did not start; see {workdir}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
+            urls.append(f"http://127.0.0.1:{port}")
+        for process, url in zip(processes, urls, strict=True):
+            process.wait_healthy(url, timeout=60)
+    except BaseException:
+        stop(processes)
+        raise
     return processes, urls
 
 
-def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+def stop(processes: list[Process]) -> None:
     for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        process.stop()
 
 
 def run_case(count: int, env: dict[str, str], login: str, workdir: Path) -> dict[str, Any]:

@@ -11,14 +11,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.processes import free_port
+
 HOST = "127.0.0.1"
 VENV_BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

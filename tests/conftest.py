@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import socket
 import threading
 import time
 import uuid
@@ -31,15 +30,10 @@ from lead_manager.core.settings import Settings
 from lead_manager.main import create_app
 from lead_manager.models import Base
 from lead_manager.users.models import Role, User
+from tests.processes import free_port
 
 PASSWORD = "correct horse battery staple"
 UNLIMITED = "100000/minute"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def postgres_url() -> str | None:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import UNLIMITED, free_port
-from tests.processes import LEAD_MANAGER, run
+from tests.conftest import UNLIMITED
+from tests.processes import LEAD_MANAGER, free_port, run
 
 
 def serve_environment(directory: Path, **overrides: str) -> dict[str, str]:

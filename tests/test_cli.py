@@ -10,8 +10,7 @@ import httpx
 import pytest
 
 from tests import documents
-from tests.conftest import free_port
-from tests.processes import LEAD_MANAGER, clean_env, run
+from tests.processes import LEAD_MANAGER, clean_env, free_port, run
 
 
 def test_migrate_is_repeatable_and_creates_var(tmp_path) -> None:

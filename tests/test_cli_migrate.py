@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Connection, create_engine, inspect, text
 
 from lead_manager.core.migrations import MIGRATION_LOCK_KEY, current_revision, head_revision
-from tests.conftest import free_port, scratch_postgres
-from tests.processes import LEAD_MANAGER, clean_env, run
+from tests.conftest import scratch_postgres
+from tests.processes import LEAD_MANAGER, clean_env, free_port, run
 
 BEHIND = "run `lead-manager migrate` first"
 

@@ -30,9 +30,9 @@ from lead_manager.core.security import hash_password
 from lead_manager.notifications.models import OutboxMessage, OutboxStatus
 from lead_manager.users.models import Role, User
 from tests import documents
-from tests.conftest import PASSWORD, S3_ENVIRONMENT, free_port, redis_url, scratch_postgres
+from tests.conftest import PASSWORD, S3_ENVIRONMENT, redis_url, scratch_postgres
 from tests.intake import submit
-from tests.processes import Process
+from tests.processes import Process, free_port
 
 pytestmark = pytest.mark.slow
 

@@ -171,10 +171,11 @@ def cmd_retry_emails(args: argparse.Namespace) -> int:
             if args.list:
                 messages = repository.failed(session)
                 for message in messages:
-                    error = (message.last_error or "").splitlines()[0:1]
+                    error_lines = (message.last_error or "").splitlines()
+                    first_error_line = error_lines[0][:160] if error_lines else ""
                     print(
                         f"{message.id}  {message.kind}  attempts={message.attempts}  "
-                        f"created={message.created_at:%Y-%m-%d %H:%M}Z  {''.join(error)[:160]}"
+                        f"created={message.created_at:%Y-%m-%d %H:%M}Z  {first_error_line}"
                     )
                 print(f"{len(messages)} failed email(s)")
                 return 0

@@ -27,7 +27,8 @@ from sqlalchemy import select
 from lead_manager.core.settings import Settings
 from lead_manager.notifications.dispatcher import Dispatcher
 from lead_manager.notifications.models import OutboxMessage
-from tests.conftest import LiveServer, free_port
+from tests.conftest import LiveServer
+from tests.processes import free_port
 
 
 @dataclass

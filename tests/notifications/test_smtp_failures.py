@@ -9,7 +9,7 @@ import pytest
 
 from lead_manager.core.db import utcnow
 from lead_manager.notifications.models import MessageKind, OutboxStatus
-from tests.conftest import Account, LiveServer, free_port
+from tests.conftest import Account, LiveServer
 from tests.intake import submit
 from tests.notifications.mailserver import (
     Mailbox,
@@ -22,6 +22,7 @@ from tests.notifications.mailserver import (
     smtp_server,
     smtp_settings,
 )
+from tests.processes import free_port
 
 
 def events(caplog: pytest.LogCaptureFixture, name: str) -> list[logging.LogRecord]:
