@@ -85,14 +85,10 @@ async def get_storage(request: Request) -> ResumeStorage:
 StorageDep = Annotated[ResumeStorage, Depends(get_storage)]
 
 
-def submission_limit(request: Request, meta: RequestMetaDep) -> None:
-    """LEAD_RATE_LIMIT per client address; every attempt counts, accepted or not.
-
-    A plain `def` (run in the threadpool) even for the in-memory limiter: limits' MemoryStorage
-    starts a timer thread on some hits, and starting a thread waits for it to run.
-    """
+async def submission_limit(request: Request, meta: RequestMetaDep) -> None:
+    """LEAD_RATE_LIMIT per client address; every attempt counts, accepted or not."""
     limiter: RateLimiter = request.app.state.rate_limiter
-    limiter.consume(request.app.state.lead_limit, meta.client_ip or "unknown")
+    await limiter.consume_async(request.app.state.lead_limit, meta.client_ip or "unknown")
 
 
 SubmissionLimit = Annotated[None, Depends(submission_limit)]
