@@ -21,8 +21,8 @@ run: $(STAMP)
 	$(BIN)/lead-manager serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/mypy src
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src bench
 	$(BIN)/pytest --cov --cov-report=term --durations=15 $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory audit
 
@@ -40,11 +40,11 @@ audit: $(STAMP)
 	fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src
+	$(BIN)/mypy src bench
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

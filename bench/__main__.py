@@ -27,7 +27,14 @@ import httpx
 import jwt
 
 from bench import seed
-from bench.servers import HOST, VENV_BIN, Server, start_lead_manager, start_reference
+from bench.servers import (
+    HOST,
+    VENV_BIN,
+    Server,
+    start_lead_manager,
+    start_reference,
+    start_stack_floor,
+)
 from lead_manager.leads.schemas import encode_cursor
 from tests.documents import pdf
 
@@ -245,17 +252,27 @@ def list_depth_case(lm: Server, database: Path, token: str, assignee: str) -> li
 
 
 def side_by_side(
-    case: str, ref: Server, lm: Server, ref_req: bytes, lm_req: bytes
+    case: str,
+    ref: Server,
+    lm: Server,
+    ref_req: bytes,
+    lm_req: bytes,
+    floor: Server | None = None,
 ) -> dict[str, Any]:
     reference = load(f"{case}-reference", ref, [ref_req])
     lead_manager = load(f"{case}-lead-manager", lm, [lm_req])
-    return {
+    result = {
         "case": case,
         "reference": reference,
         "lead_manager": lead_manager,
         "ratio": lead_manager["rps"] / reference["rps"],
         "target_ratio": TARGETS[case],
     }
+    if floor is not None:
+        stack_floor = load(f"{case}-stack-floor", floor, [lm_req])
+        result["stack_floor"] = stack_floor
+        result["stack_floor_ratio"] = stack_floor["rps"] / reference["rps"]
+    return result
 
 
 def login_storm_case(lm: Server, token: str) -> dict[str, Any]:
@@ -326,6 +343,21 @@ def markdown(results: dict[str, Any]) -> str:
             f"{lm['rps']:.0f} | {lm['p50_ms']:.1f} / {lm['p99_ms']:.1f} | "
             f"{case['ratio']:.2f}x | ≥ {case['target_ratio']}x |"
         )
+    floors = [case for case in results["side_by_side"] if "stack_floor" in case]
+    if floors:
+        lines += [
+            "",
+            "| the reference's work on lead-manager's stack (bench/stack_floor_app.py) | req/s "
+            "| p50 / p99 ms | stack floor / reference | lead-manager / stack floor |",
+            "|---|---:|---:|---:|---:|",
+        ]
+    for case in floors:
+        floor = case["stack_floor"]
+        lines.append(
+            f"| {case['case']} | {floor['rps']:.0f} | {floor['p50_ms']:.1f} / {floor['p99_ms']:.1f} "
+            f"| {case['stack_floor_ratio']:.2f}x "
+            f"| {case['lead_manager']['rps'] / floor['rps']:.2f}x |"
+        )
     lines += [
         "",
         "| leads | first page p50 / p99 ms | page 90% deep p50 / p99 ms | seed s |",
@@ -362,19 +394,26 @@ def main() -> int:
     WORK.mkdir(parents=True)
     lm_db = WORK / "lead_manager.db"
     ref_db = WORK / "reference.db"
+    floor_db = WORK / "stack_floor.db"
     env = lead_manager_env(lm_db)
     assignee = prepare_database(env, lm_db)
     results: dict[str, Any] = {"started_at": datetime.now(UTC).isoformat(), "machine_cpus": _cpus()}
 
     lm = start_lead_manager(env, OUT / "lead-manager.log")
     ref: Server | None = None
+    floor: Server | None = None
     try:
         token = login(lm)
         log("list latency as the table grows")
         results["list_depth"] = list_depth_case(lm, lm_db, token, assignee)
         lm.stop()
         shutil.copyfile(lm_db, ref_db)
+        shutil.copyfile(lm_db, floor_db)
         lm = start_lead_manager(env, OUT / "lead-manager.log")
+        floor = start_stack_floor(
+            {**lead_manager_env(floor_db), "STORAGE_URL": f"file://{(WORK / 'floor-resumes').resolve()}"},
+            OUT / "stack-floor.log",
+        )
         ref_secret = "reference-" + "s" * 40
         ref = start_reference(
             {
@@ -392,7 +431,7 @@ def main() -> int:
         log("side by side, 32 connections")
         results["side_by_side"] = [
             side_by_side("list", ref, lm, list_request(ref_token), list_request(token)),
-            side_by_side("intake", ref, lm, intake_request(), intake_request()),
+            side_by_side("intake", ref, lm, intake_request(), intake_request(), floor),
         ]
         log("login storm")
         results["login_storm"] = login_storm_case(lm, token)
@@ -402,6 +441,8 @@ def main() -> int:
         lm.stop()
         if ref is not None:
             ref.stop()
+        if floor is not None:
+            floor.stop()
     results["seconds"] = time.perf_counter() - started
 
     for name in ("list_depth", "side_by_side", "login_storm", "memory"):

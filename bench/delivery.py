@@ -97,14 +97,14 @@ def enqueue_leads(url: str, count: int) -> float:
                 updated_at=now,
             )
             session.add(lead)
-            outbox.enqueue(
-                session, MessageKind.LEAD_ACKNOWLEDGEMENT, lead_id=lead.id, request_id=None
-            )
+            session.flush()  # the outbox rows refer to the lead
             outbox.enqueue(
                 session,
-                MessageKind.ATTORNEY_NOTIFICATION,
-                lead_id=lead.id,
-                recipient_id=attorney.id,
+                lead.id,
+                [
+                    outbox.Email(MessageKind.LEAD_ACKNOWLEDGEMENT),
+                    outbox.Email(MessageKind.ATTORNEY_NOTIFICATION, attorney.id),
+                ],
                 request_id=None,
             )
         session.commit()

@@ -98,13 +98,21 @@ def start_lead_manager(env: dict[str, str], log: Path) -> Server:
 
 
 def start_reference(env: dict[str, str], log: Path) -> Server:
+    return _start_uvicorn_app("reference", "bench.reference_app:create_app", env, log)
+
+
+def start_stack_floor(env: dict[str, str], log: Path) -> Server:
+    return _start_uvicorn_app("stack floor", "bench.stack_floor_app:create_app", env, log)
+
+
+def _start_uvicorn_app(name: str, factory: str, env: dict[str, str], log: Path) -> Server:
     """Uvicorn with the same event loop and HTTP parser lead-manager gets (uvloop, httptools)."""
     port = free_port()
     command = [
         sys.executable,
         "-m",
         "uvicorn",
-        "bench.reference_app:create_app",
+        factory,
         "--factory",
         "--host",
         HOST,
@@ -118,4 +126,4 @@ def start_reference(env: dict[str, str], log: Path) -> Server:
         "--http",
         "httptools",
     ]
-    return start("reference", command, env, log, port)
+    return start(name, command, env, log, port)
