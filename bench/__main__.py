@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
@@ -43,6 +44,10 @@ WORK = OUT / "work"
 CONNECTIONS = 32
 WARMUP_SECONDS = 3.0
 CASE_SECONDS = 10.0
+# Side by side: rounds of ROUND_SECONDS per server, each after a short warm-up of its own.
+ROUNDS = 3
+ROUND_SECONDS = 4.0
+ROUND_WARMUP_SECONDS = 1.0
 SIZES = (10_000, 100_000, 1_000_000)
 PASSWORD = "bench password, long enough"
 USER_EMAIL = "bench.attorney@example.com"
@@ -154,11 +159,16 @@ def finish_load(process: subprocess.Popen[bytes]) -> dict[str, Any]:
 
 
 def load(name: str, server: Server, requests: list[bytes], **options: Any) -> dict[str, Any]:
+    cpu_before = server.cpu_seconds()
     result = finish_load(start_load(name, server, requests, **options))
+    # Over the warm-up and the window, so per request of both: the server's CPU cost of one.
+    answered = result["rps"] * (options.get("warmup", WARMUP_SECONDS) + result["seconds"])
+    result["cpu_ms_per_request"] = (server.cpu_seconds() - cpu_before) * 1000 / max(answered, 1)
     ok = sum(n for code, n in result["statuses"].items() if code.startswith("2"))
     log(
         f"  {name}: {result['rps']:.0f} req/s, p50 {result['p50_ms']:.1f} ms, "
-        f"p99 {result['p99_ms']:.1f} ms, statuses {result['statuses']}"
+        f"p99 {result['p99_ms']:.1f} ms, {result['cpu_ms_per_request']:.2f} ms CPU/request, "
+        f"statuses {result['statuses']}"
     )
     if ok < result["requests"]:
         raise RuntimeError(f"{name}: not every response was 2xx: {result['statuses']}")
@@ -251,28 +261,57 @@ def list_depth_case(lm: Server, database: Path, token: str, assignee: str) -> li
     return rows
 
 
-def side_by_side(
-    case: str,
-    ref: Server,
-    lm: Server,
-    ref_req: bytes,
-    lm_req: bytes,
-    floor: Server | None = None,
-) -> dict[str, Any]:
-    reference = load(f"{case}-reference", ref, [ref_req])
-    lead_manager = load(f"{case}-lead-manager", lm, [lm_req])
-    result = {
-        "case": case,
-        "reference": reference,
-        "lead_manager": lead_manager,
-        "ratio": lead_manager["rps"] / reference["rps"],
-        "target_ratio": TARGETS[case],
-    }
-    if floor is not None:
-        stack_floor = load(f"{case}-stack-floor", floor, [lm_req])
-        result["stack_floor"] = stack_floor
-        result["stack_floor_ratio"] = stack_floor["rps"] / reference["rps"]
+def side_by_side(case: str, servers: dict[str, tuple[Server, bytes]]) -> dict[str, Any]:
+    """Each server in turn, round after round (the order rotating), on the same request.
+
+    This machine's speed drifts by tens of percent from one minute to the next; measured one
+    after the other, a ratio would carry that drift. Interleaved rounds share it.
+    """
+    names = list(servers)
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    for round_ in range(ROUNDS):
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+            server, request = servers[name]
+            runs[name].append(
+                load(
+                    f"{case}-{name}-{round_ + 1}",
+                    server,
+                    [request],
+                    warmup=WARMUP_SECONDS if round_ == 0 else ROUND_WARMUP_SECONDS,
+                    seconds=ROUND_SECONDS,
+                )
+            )
+    result: dict[str, Any] = {"case": case, "target_ratio": TARGETS[case]}
+    for name in names:
+        result[name] = _combined(runs[name])
+    reference = runs["reference"]
+    for name in names[1:]:
+        prefix = "" if name == "lead_manager" else f"{name}_"
+        result[f"{prefix}ratio"] = result[name]["rps"] / result["reference"]["rps"]
+        result[f"{prefix}round_ratios"] = [
+            run["rps"] / ref["rps"] for run, ref in zip(runs[name], reference, strict=True)
+        ]
     return result
+
+
+def _combined(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One server's rounds as one result: throughput over all windows, the median percentiles."""
+    statuses: dict[str, int] = {}
+    for run in runs:
+        for code, count in run["statuses"].items():
+            statuses[code] = statuses.get(code, 0) + count
+    requests = sum(run["requests"] for run in runs)
+    seconds = sum(run["seconds"] for run in runs)
+    return {
+        "requests": requests,
+        "seconds": seconds,
+        "rps": requests / seconds,
+        "p50_ms": statistics.median(run["p50_ms"] for run in runs),
+        "p99_ms": statistics.median(run["p99_ms"] for run in runs),
+        "cpu_ms_per_request": statistics.fmean(run["cpu_ms_per_request"] for run in runs),
+        "statuses": statuses,
+        "rounds": runs,
+    }
 
 
 def login_storm_case(lm: Server, token: str) -> dict[str, Any]:
@@ -330,6 +369,10 @@ def upload_memory(server: Server) -> dict[str, Any]:
 # --- report --------------------------------------------------------------------------------------
 
 
+def _spread(ratios: list[float]) -> str:
+    return f"rounds {min(ratios):.2f} to {max(ratios):.2f}"
+
+
 def markdown(results: dict[str, Any]) -> str:
     lines = [
         "| case | reference req/s | p50 / p99 ms | lead-manager req/s | p50 / p99 ms "
@@ -341,22 +384,25 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(
             f"| {case['case']} | {ref['rps']:.0f} | {ref['p50_ms']:.1f} / {ref['p99_ms']:.1f} | "
             f"{lm['rps']:.0f} | {lm['p50_ms']:.1f} / {lm['p99_ms']:.1f} | "
-            f"{case['ratio']:.2f}x | ≥ {case['target_ratio']}x |"
+            f"{case['ratio']:.2f}x ({_spread(case['round_ratios'])}) | ≥ {case['target_ratio']}x |"
         )
     floors = [case for case in results["side_by_side"] if "stack_floor" in case]
     if floors:
         lines += [
             "",
             "| the reference's work on lead-manager's stack (bench/stack_floor_app.py) | req/s "
-            "| p50 / p99 ms | stack floor / reference | lead-manager / stack floor |",
-            "|---|---:|---:|---:|---:|",
+            "| p50 / p99 ms | stack floor / reference | lead-manager / stack floor "
+            "| CPU ms per request: reference / stack floor / lead-manager |",
+            "|---|---:|---:|---:|---:|---:|",
         ]
     for case in floors:
-        floor = case["stack_floor"]
+        floor, ref, lm = case["stack_floor"], case["reference"], case["lead_manager"]
         lines.append(
             f"| {case['case']} | {floor['rps']:.0f} | {floor['p50_ms']:.1f} / {floor['p99_ms']:.1f} "
-            f"| {case['stack_floor_ratio']:.2f}x "
-            f"| {case['lead_manager']['rps'] / floor['rps']:.2f}x |"
+            f"| {case['stack_floor_ratio']:.2f}x ({_spread(case['stack_floor_round_ratios'])}) "
+            f"| {lm['rps'] / floor['rps']:.2f}x "
+            f"| {ref['cpu_ms_per_request']:.2f} / {floor['cpu_ms_per_request']:.2f} "
+            f"/ {lm['cpu_ms_per_request']:.2f} |"
         )
     lines += [
         "",
@@ -428,10 +474,20 @@ def main() -> int:
             ref_secret,
             "HS256",
         )
-        log("side by side, 32 connections")
+        log(f"side by side, 32 connections, {ROUNDS} interleaved rounds of {ROUND_SECONDS:.0f} s")
         results["side_by_side"] = [
-            side_by_side("list", ref, lm, list_request(ref_token), list_request(token)),
-            side_by_side("intake", ref, lm, intake_request(), intake_request(), floor),
+            side_by_side(
+                "list",
+                {"reference": (ref, list_request(ref_token)), "lead_manager": (lm, list_request(token))},
+            ),
+            side_by_side(
+                "intake",
+                {
+                    "reference": (ref, intake_request()),
+                    "lead_manager": (lm, intake_request()),
+                    "stack_floor": (floor, intake_request()),
+                },
+            ),
         ]
         log("login storm")
         results["login_storm"] = login_storm_case(lm, token)

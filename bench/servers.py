@@ -33,6 +33,12 @@ class Server:
                 return int(line.split()[1])
         raise LookupError(field)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process so far (/proc/<pid>/stat)."""
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def rss_bytes(self) -> int:
         return self._status_kib("VmRSS") * 1024
 
