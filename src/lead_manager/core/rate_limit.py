@@ -52,8 +52,6 @@ class RateLimitExceededError(Exception):
 class RateLimiter:
     def __init__(self, redis_url: str | None) -> None:
         self.storage: Storage = RedisStorage(redis_url) if redis_url else SweepingMemoryStorage()
-        # In memory a hit takes microseconds and never waits on I/O: it may run on the event loop.
-        self.in_memory = not redis_url
         self._limiter = MovingWindowRateLimiter(self.storage)
 
     @staticmethod
@@ -72,7 +70,8 @@ class RateLimiter:
 
     async def consume_async(self, limit: Limit, *keys: str) -> None:
         """`consume` from the event loop: inline in memory, in a worker thread for Redis."""
-        if self.in_memory:
+        # In memory a hit takes microseconds and never waits on I/O: it may run on the loop.
+        if isinstance(self.storage, MemoryStorage):
             self.consume(limit, *keys)
         else:
             await to_thread.run_sync(self.consume, limit, *keys)
