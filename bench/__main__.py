@@ -36,7 +36,7 @@ from bench.servers import (
     start_reference,
     start_stack_floor,
 )
-from lead_manager.leads.schemas import encode_cursor
+from lead_manager.core.pagination import encode_cursor
 from tests.documents import pdf
 
 OUT = Path("var/bench")
@@ -457,7 +457,10 @@ def main() -> int:
         shutil.copyfile(lm_db, floor_db)
         lm = start_lead_manager(env, OUT / "lead-manager.log")
         floor = start_stack_floor(
-            {**lead_manager_env(floor_db), "STORAGE_URL": f"file://{(WORK / 'floor-resumes').resolve()}"},
+            {
+                **lead_manager_env(floor_db),
+                "STORAGE_URL": f"file://{(WORK / 'floor-resumes').resolve()}",
+            },
             OUT / "stack-floor.log",
         )
         ref_secret = "reference-" + "s" * 40
@@ -478,7 +481,10 @@ def main() -> int:
         results["side_by_side"] = [
             side_by_side(
                 "list",
-                {"reference": (ref, list_request(ref_token)), "lead_manager": (lm, list_request(token))},
+                {
+                    "reference": (ref, list_request(ref_token)),
+                    "lead_manager": (lm, list_request(token)),
+                },
             ),
             side_by_side(
                 "intake",

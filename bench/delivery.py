@@ -31,8 +31,8 @@ from sqlalchemy.orm import Session as DbSession
 from lead_manager.core.db import new_id, utcnow
 from lead_manager.core.migrations import upgrade_to_head
 from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatusChange
-from lead_manager.notifications import outbox
-from lead_manager.notifications.models import MessageKind, OutboxMessage
+from lead_manager.outbox import service as outbox
+from lead_manager.outbox.models import MessageKind, OutboxMessage
 from lead_manager.users.models import Role, User
 
 LEADS = int(os.environ.get("BENCH_LEADS", "500"))  # two emails each

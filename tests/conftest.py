@@ -24,6 +24,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session
 
+from lead_manager.container import AppServices
 from lead_manager.core.migrations import upgrade_to_head
 from lead_manager.core.security import create_access_token, hash_password
 from lead_manager.core.settings import Settings
@@ -119,9 +120,13 @@ class LiveServer:
     thread: threading.Thread
 
     @property
+    def services(self) -> AppServices:
+        services: AppServices = self.app.state.services
+        return services
+
+    @property
     def engine(self) -> Engine:
-        engine: Engine = self.app.state.engine
-        return engine
+        return self.services.database.engine
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
@@ -185,8 +190,11 @@ def clear_database(engine: Engine) -> None:
 def api(live_server: LiveServer) -> Iterator[LiveServer]:
     """The server with an empty database, storage, mailbox and rate limits."""
     clear_database(live_server.engine)
-    live_server.app.state.rate_limiter.reset()
-    for directory in (Path(live_server.settings.storage_url.removeprefix("file://")), live_server.settings.mail_dir):
+    live_server.services.rate_limiter.reset()
+    for directory in (
+        Path(live_server.settings.storage_url.removeprefix("file://")),
+        live_server.settings.mail_dir,
+    ):
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True, exist_ok=True)
     yield live_server
@@ -227,7 +235,7 @@ def add_account(
         session.add(user)
         session.commit()
         user_id = user.id
-    token = create_access_token(user_id, server.app.state.signing_key, timedelta(minutes=5)).token
+    token = create_access_token(user_id, server.services.signing_key, timedelta(minutes=5)).token
     return Account(user_id, email.lower(), role.value, token, server.client(token))
 
 

@@ -27,7 +27,9 @@ def pdf(extra_bytes: int = 0) -> bytes:
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     for offset in offsets:
         out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    out.write(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    )
     return out.getvalue()
 
 
@@ -68,7 +70,8 @@ def odt() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(
-            _member("mimetype", zipfile.ZIP_STORED), "application/vnd.oasis.opendocument.text",
+            _member("mimetype", zipfile.ZIP_STORED),
+            "application/vnd.oasis.opendocument.text",
         )
         archive.writestr(
             _member("META-INF/manifest.xml"),
@@ -139,4 +142,6 @@ def svg() -> bytes:
 
 
 def png() -> bytes:
-    return bytes.fromhex("89504E470D0A1A0A0000000D4948445200000001000000010806000000") + b"\x00" * 64
+    return (
+        bytes.fromhex("89504E470D0A1A0A0000000D4948445200000001000000010806000000") + b"\x00" * 64
+    )

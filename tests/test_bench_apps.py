@@ -34,7 +34,9 @@ def _start_reference(work: Path, database: Path) -> Server:
     return start_reference(env, work / "reference.log")
 
 
-@pytest.mark.parametrize("start", [_start_floor, _start_reference], ids=["stack-floor", "reference"])
+@pytest.mark.parametrize(
+    "start", [_start_floor, _start_reference], ids=["stack-floor", "reference"]
+)
 def test_bench_app_stores_a_submission(
     tmp_path: Path, start: Callable[[Path, Path], Server]
 ) -> None:

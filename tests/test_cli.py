@@ -21,23 +21,70 @@ def test_migrate_is_repeatable_and_creates_var(tmp_path) -> None:
 
 def test_create_user_reports_success_and_one_line_reasons(tmp_path) -> None:
     run(tmp_path, "migrate")
-    ok = run(tmp_path, "create-user", "--email", "Jane@Firm.example", "--role", "attorney", "--name", "Jane", "--password-stdin", stdin="a strong password\n")
+    ok = run(
+        tmp_path,
+        "create-user",
+        "--email",
+        "Jane@Firm.example",
+        "--role",
+        "attorney",
+        "--name",
+        "Jane",
+        "--password-stdin",
+        stdin="a strong password\n",
+    )
     assert ok.returncode == 0, ok.stderr
     assert "jane@firm.example" in ok.stdout
-    duplicate = run(tmp_path, "create-user", "--email", "jane@firm.example", "--role", "admin", "--password-stdin", stdin="another strong one\n")
+    duplicate = run(
+        tmp_path,
+        "create-user",
+        "--email",
+        "jane@firm.example",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin="another strong one\n",
+    )
     assert duplicate.returncode != 0
     assert len(duplicate.stderr.strip().splitlines()) == 1 and "already exists" in duplicate.stderr
-    weak = run(tmp_path, "create-user", "--email", "weak@firm.example", "--role", "attorney", "--password-stdin", stdin="short\n")
+    weak = run(
+        tmp_path,
+        "create-user",
+        "--email",
+        "weak@firm.example",
+        "--role",
+        "attorney",
+        "--password-stdin",
+        stdin="short\n",
+    )
     assert weak.returncode != 0 and "12 characters" in weak.stderr
     assert len(weak.stderr.strip().splitlines()) == 1
     no_stdin_flag = run(tmp_path, "create-user", "--email", "x@firm.example", "--role", "attorney")
     assert no_stdin_flag.returncode != 0 and "--password-stdin" in no_stdin_flag.stderr
-    bad_role = run(tmp_path, "create-user", "--email", "x@firm.example", "--role", "root", "--password-stdin", stdin="a strong password\n")
+    bad_role = run(
+        tmp_path,
+        "create-user",
+        "--email",
+        "x@firm.example",
+        "--role",
+        "root",
+        "--password-stdin",
+        stdin="a strong password\n",
+    )
     assert bad_role.returncode != 0
 
 
 def test_create_user_before_migrate_says_what_to_do(tmp_path) -> None:
-    result = run(tmp_path, "create-user", "--email", "x@firm.example", "--role", "attorney", "--password-stdin", stdin="a strong password\n")
+    result = run(
+        tmp_path,
+        "create-user",
+        "--email",
+        "x@firm.example",
+        "--role",
+        "attorney",
+        "--password-stdin",
+        stdin="a strong password\n",
+    )
     assert result.returncode != 0 and "lead-manager migrate" in result.stderr
 
 
@@ -58,8 +105,12 @@ def test_fresh_checkout_flow_first_admin_serve_login_submit(tmp_path) -> None:
 
     port = free_port()
     server = subprocess.Popen(
-        [LEAD_MANAGER, "serve", "--port", str(port)], cwd=tmp_path, env=clean_env({"DISPATCHER_POLL_SECONDS": "0.2"}),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [LEAD_MANAGER, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=clean_env({"DISPATCHER_POLL_SECONDS": "0.2"}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -72,7 +123,9 @@ def test_fresh_checkout_flow_first_admin_serve_login_submit(tmp_path) -> None:
                 pass
             assert time.monotonic() < deadline and server.poll() is None, "server did not start"
             time.sleep(0.1)
-        token = httpx.post(f"{base}/api/v1/auth/token", data={"username": email, "password": password}).json()["access_token"]
+        token = httpx.post(
+            f"{base}/api/v1/auth/token", data={"username": email, "password": password}
+        ).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
         lead = httpx.post(
             f"{base}/api/v1/leads",

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from lead_manager.leads.models import Lead
-from lead_manager.notifications.models import OutboxMessage
+from lead_manager.outbox.models import OutboxMessage
 from tests.intake import submit
 from tests.serve_process import migrated
 

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from lead_manager.core.migrations import upgrade_to_head
 from lead_manager.core.security import hash_password
-from lead_manager.notifications.models import OutboxMessage, OutboxStatus
+from lead_manager.outbox.models import OutboxMessage, OutboxStatus
 from lead_manager.users.models import Role, User
 from tests import documents
 from tests.conftest import PASSWORD, S3_ENVIRONMENT, redis_url, scratch_postgres

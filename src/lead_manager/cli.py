@@ -95,7 +95,9 @@ def cmd_create_user(args: argparse.Namespace) -> int:
         return _fail("the password must come from standard input: add --password-stdin")
     password = sys.stdin.readline().rstrip("\r\n")
     try:
-        data = UserCreate(email=args.email, full_name=args.name or "", password=password, role=args.role)
+        data = UserCreate(
+            email=args.email, full_name=args.name or "", password=password, role=args.role
+        )
     except ValidationError as exc:
         reasons = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
@@ -163,7 +165,7 @@ def cmd_cleanup_orphans(args: argparse.Namespace) -> int:
 
 def cmd_retry_emails(args: argparse.Namespace) -> int:
     from lead_manager.core.db import create_write_session_factory, transaction, utcnow
-    from lead_manager.notifications import repository
+    from lead_manager.outbox import repository
 
     engine = _migrated_engine()
     try:
@@ -207,7 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--email", required=True)
     create.add_argument("--role", choices=["attorney", "admin"], required=True)
     create.add_argument("--name", default="")
-    create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
     create.set_defaults(handler=cmd_create_user)
 
     cleanup = sub.add_parser(
@@ -215,7 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="remove resume files no lead references, and expired idempotency keys",
     )
     cleanup.add_argument(
-        "--grace-minutes", type=int, default=None,
+        "--grace-minutes",
+        type=int,
+        default=None,
         help="only files older than this (default ORPHAN_GRACE_MINUTES, 60)",
     )
     cleanup.set_defaults(handler=cmd_cleanup_orphans)

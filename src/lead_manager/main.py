@@ -16,23 +16,25 @@ from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.routing import Match
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from lead_manager.audit.router import router as audit_router
 from lead_manager.auth.router import router as auth_router
-from lead_manager.auth.service import LoginThrottle
-from lead_manager.core.db import create_engine, create_session_factory, create_write_session_factory
+from lead_manager.container import AppServices
+from lead_manager.core.db import Database
 from lead_manager.core.errors import DomainError, InvalidInputError
 from lead_manager.core.health import router as health_router
 from lead_manager.core.logging import configure_logging
-from lead_manager.core.metrics import outbox_registry
+from lead_manager.core.metrics import backlog_registry
 from lead_manager.core.middleware import RequestContextMiddleware
 from lead_manager.core.migrations import ensure_schema_current
-from lead_manager.core.rate_limit import RateLimiter, RateLimitExceededError
+from lead_manager.core.rate_limit import RateLimitExceededError
+from lead_manager.core.services import CoreServices
 from lead_manager.core.settings import Settings, get_settings
 from lead_manager.leads.router import router as leads_router
 from lead_manager.notifications.dispatcher import Dispatcher
+from lead_manager.outbox import repository as outbox_repository
 from lead_manager.storage.base import StorageUnavailableError
-from lead_manager.storage.factory import create_storage
 from lead_manager.users.router import router as users_router
 from lead_manager.web.pages import STATIC_DIRECTORY, too_large_page
 from lead_manager.web.router import router as web_router
@@ -47,11 +49,11 @@ MAX_FORM_FIELD_BYTES = 64 * 1024
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    settings: Settings = app.state.settings
+    core: CoreServices = app.state.core
     task: asyncio.Task[None] | None = None
     dispatcher: Dispatcher | None = None
-    if settings.embedded_dispatcher:
-        dispatcher = Dispatcher(settings, app.state.engine, name="embedded")
+    if core.settings.embedded_dispatcher:
+        dispatcher = Dispatcher(core.settings, core.database.engine, name="embedded")
         task = asyncio.create_task(dispatcher.run_async(), name="outbox-dispatcher")
     try:
         yield
@@ -61,15 +63,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
-        app.state.engine.dispose()
+        core.database.dispose()
 
 
 def create_app(settings: Settings | None = None, *, check_schema: bool = True) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_format)
-    engine = create_engine(settings)
+    database = Database.create(settings)
     if check_schema:
-        ensure_schema_current(engine, settings.database_url)
+        ensure_schema_current(database.engine, settings.database_url)
 
     # /docs and /redoc with their scripts served from the package, not a CDN: the offices and
     # machines this runs on may have no internet access, and a CDN is one more party to trust.
@@ -84,22 +86,14 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             "max_part_size": MAX_FORM_FIELD_BYTES,
         },
     )
-    limiter = RateLimiter(settings.redis_url)
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.session_factory = create_session_factory(engine)
-    app.state.write_session_factory = create_write_session_factory(engine)
-    app.state.storage = create_storage(settings)
-    app.state.signing_key = settings.signing_key()
-    app.state.rate_limiter = limiter
-    app.state.lead_limit = limiter.limit("lead", settings.lead_rate_limit)
-    app.state.login_throttle = LoginThrottle(
-        limiter,
-        per_account=limiter.limit("login-account", settings.login_rate_limit),
-        per_address=limiter.limit("login-address", settings.login_address_rate_limit),
+    # Read through typed accessors only (core.dependencies, container): never by name elsewhere.
+    app.state.core = CoreServices(
+        settings=settings,
+        database=database,
+        count_backlog=outbox_repository.counts_by_status,
+        metrics_registry=backlog_registry(database.engine, outbox_repository.counts_by_status),
     )
-
-    app.state.metrics_registry = outbox_registry(engine)
+    app.state.services = AppServices.create(settings, database)
 
     # Innermost, so the 413s it answers itself still pass the request-context middleware (FastAPI's
     # own `max_body_size` sits outside every user middleware: no request id, no nosniff).
@@ -114,14 +108,16 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
             expose_headers=["Location", "Retry-After", "X-Request-ID"],
             max_age=600,
         )
-    # Added last, so outermost: its headers and log line cover every response, CORS ones and the
-    # body limit's 413 too.
+    # Its headers and log line cover every response, CORS ones and the body limit's 413 too.
     app.add_middleware(
         RequestContextMiddleware,
-        trusted_proxies=settings.trusted_proxies,
         hsts_max_age_seconds=settings.hsts_max_age_seconds,
         too_large_page=too_large_page(settings.firm_name, settings.max_resume_bytes),
     )
+    if settings.trusted_proxies:
+        # Outermost: the client address and scheme a trusted proxy forwarded (X-Forwarded-For read
+        # right to left, skipping trusted hops) are in the scope before anything reads them.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     _add_exception_handlers(app)
     routers = (health_router, auth_router, leads_router, users_router, audit_router, web_router)
     for router in routers:

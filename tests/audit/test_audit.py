@@ -17,7 +17,12 @@ def test_logins_downloads_and_status_changes_are_recorded(api, admin, attorney, 
     assert response.headers["cache-control"] == "no-store"
     events = response.json()["items"]
     actions = [e["action"] for e in events]
-    assert actions == ["lead.status_changed", "lead.resume_downloaded", "login.failed", "login.succeeded"]
+    assert actions == [
+        "lead.status_changed",
+        "lead.resume_downloaded",
+        "login.failed",
+        "login.succeeded",
+    ]
     assert all(e["actor"] in (str(attorney.id), None) for e in events)
     assert events[0]["details"] == {"status_from": "PENDING", "status_to": "REACHED_OUT"}
     assert all(e["client_ip"] == "127.0.0.1" and e["request_id"] for e in events)

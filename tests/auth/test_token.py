@@ -53,7 +53,10 @@ def test_inactive_user_cannot_log_in(api, public) -> None:
 
 def test_missing_form_fields_are_422(api, public) -> None:
     assert public.post("/api/v1/auth/token", data={"username": "x@y.z"}).status_code == 422
-    assert public.post("/api/v1/auth/token", json={"username": "a", "password": "b"}).status_code == 422
+    assert (
+        public.post("/api/v1/auth/token", json={"username": "a", "password": "b"}).status_code
+        == 422
+    )
 
 
 def test_overlong_credentials_are_refused_cleanly(api, public) -> None:
@@ -86,16 +89,26 @@ def _b64(data: dict) -> str:
 
 def forged_tokens(server: LiveServer, user_id: uuid.UUID) -> dict[str, str]:
     now = datetime.now(UTC)
-    key = server.app.state.signing_key
+    key = server.services.signing_key
     claims = {"sub": str(user_id), "iat": now, "typ": "access"}
     return {
         "expired": jwt.encode(claims | {"exp": now - timedelta(seconds=5)}, key, algorithm="HS256"),
         "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64({'sub': str(user_id), 'iat': int(time.time()), 'exp': int(time.time()) + 600, 'typ': 'access'})}.",
-        "wrong key": jwt.encode(claims | {"exp": now + timedelta(minutes=5)}, "another-key" * 4, algorithm="HS256"),
-        "HS512": jwt.encode(claims | {"exp": now + timedelta(minutes=5)}, key * 2, algorithm="HS512"),
+        "wrong key": jwt.encode(
+            claims | {"exp": now + timedelta(minutes=5)}, "another-key" * 4, algorithm="HS256"
+        ),
+        "HS512": jwt.encode(
+            claims | {"exp": now + timedelta(minutes=5)}, key * 2, algorithm="HS512"
+        ),
         "no exp": jwt.encode(claims, key, algorithm="HS256"),
-        "not a uuid sub": jwt.encode(claims | {"sub": "admin", "exp": now + timedelta(minutes=5)}, key, algorithm="HS256"),
-        "unknown user": jwt.encode(claims | {"sub": str(uuid.uuid4()), "exp": now + timedelta(minutes=5)}, key, algorithm="HS256"),
+        "not a uuid sub": jwt.encode(
+            claims | {"sub": "admin", "exp": now + timedelta(minutes=5)}, key, algorithm="HS256"
+        ),
+        "unknown user": jwt.encode(
+            claims | {"sub": str(uuid.uuid4()), "exp": now + timedelta(minutes=5)},
+            key,
+            algorithm="HS256",
+        ),
         "garbage": "not.a.token",
     }
 
@@ -111,7 +124,10 @@ def test_forged_expired_and_malformed_tokens_are_401(api, attorney, public) -> N
 
 def test_deactivating_a_user_invalidates_their_tokens(api, attorney, admin) -> None:
     assert attorney.client.get("/api/v1/leads").status_code == 200
-    assert admin.client.patch(f"/api/v1/users/{attorney.id}", json={"is_active": False}).status_code == 200
+    assert (
+        admin.client.patch(f"/api/v1/users/{attorney.id}", json={"is_active": False}).status_code
+        == 200
+    )
     assert attorney.client.get("/api/v1/leads").status_code == 401
 
 
@@ -121,7 +137,7 @@ def test_token_lifetime_follows_settings(api) -> None:
 
 
 def test_repeated_failures_are_429_with_retry_after_per_account(api, attorney, public) -> None:
-    throttle = api.app.state.login_throttle
+    throttle = api.services.authenticator.throttle
     limiter = throttle.limiter
     original = throttle.per_account
     object.__setattr__(throttle, "per_account", limiter.limit("login-account", "3/minute"))
@@ -145,7 +161,10 @@ def proxied_server(tmp_path_factory) -> Iterator[LiveServer]:
     upgrade_to_head(url)
     server = start_server(
         make_settings(
-            directory, url, trusted_proxies=["127.0.0.1"], login_rate_limit="3/minute",
+            directory,
+            url,
+            trusted_proxies=["127.0.0.1"],
+            login_rate_limit="3/minute",
             login_address_rate_limit="6/minute",
         )
     )
@@ -158,12 +177,24 @@ def test_failures_from_elsewhere_cannot_lock_a_user_out(proxied_server) -> None:
     with proxied_server.client() as client:
         attacker = {"X-Forwarded-For": "203.0.113.7"}
         for _ in range(3):
-            client.post("/api/v1/auth/token", data={"username": account.email, "password": "x"}, headers=attacker)
-        blocked = client.post("/api/v1/auth/token", data={"username": account.email, "password": PASSWORD}, headers=attacker)
+            client.post(
+                "/api/v1/auth/token",
+                data={"username": account.email, "password": "x"},
+                headers=attacker,
+            )
+        blocked = client.post(
+            "/api/v1/auth/token",
+            data={"username": account.email, "password": PASSWORD},
+            headers=attacker,
+        )
         assert blocked.status_code == 429
         # The real user, from their own address, still gets in.
         victim = {"X-Forwarded-For": "198.51.100.20"}
-        ok = client.post("/api/v1/auth/token", data={"username": account.email, "password": PASSWORD}, headers=victim)
+        ok = client.post(
+            "/api/v1/auth/token",
+            data={"username": account.email, "password": PASSWORD},
+            headers=victim,
+        )
         assert ok.status_code == 200
 
 
@@ -171,7 +202,11 @@ def test_one_address_spraying_many_accounts_is_limited(proxied_server) -> None:
     with proxied_server.client() as client:
         sprayer = {"X-Forwarded-For": "192.0.2.99"}
         codes = [
-            client.post("/api/v1/auth/token", data={"username": f"user{i}@firm.example", "password": "x"}, headers=sprayer).status_code
+            client.post(
+                "/api/v1/auth/token",
+                data={"username": f"user{i}@firm.example", "password": "x"},
+                headers=sprayer,
+            ).status_code
             for i in range(7)
         ]
         assert codes[:6] == [401] * 6 and codes[6] == 429
@@ -179,18 +214,20 @@ def test_one_address_spraying_many_accounts_is_limited(proxied_server) -> None:
 
 def test_untrusted_peer_cannot_spoof_forwarded_for(api, attorney, public) -> None:
     """The default server trusts no proxy: X-Forwarded-For must not reset the per-address count."""
-    throttle = api.app.state.login_throttle
+    throttle = api.services.authenticator.throttle
     original = throttle.per_account
     object.__setattr__(throttle, "per_account", throttle.limiter.limit("login-account", "2/minute"))
     try:
         for index in range(2):
             login_response = public.post(
-                "/api/v1/auth/token", data={"username": attorney.email, "password": "x"},
+                "/api/v1/auth/token",
+                data={"username": attorney.email, "password": "x"},
                 headers={"X-Forwarded-For": f"10.9.9.{index}"},
             )
             assert login_response.status_code == 401
         spoofed = public.post(
-            "/api/v1/auth/token", data={"username": attorney.email, "password": PASSWORD},
+            "/api/v1/auth/token",
+            data={"username": attorney.email, "password": PASSWORD},
             headers={"X-Forwarded-For": "10.9.9.200"},
         )
         assert spoofed.status_code == 429

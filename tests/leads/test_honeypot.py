@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from lead_manager.leads.models import Lead
 from lead_manager.leads.schemas import HONEYPOT_FIELD
-from lead_manager.notifications.models import OutboxMessage
+from lead_manager.outbox.models import OutboxMessage
 from tests.conftest import Account, LiveServer
 from tests.intake import submit
 from tests.metrics import metric_value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import uuid
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lead_manager.leads.models import Lead, LeadStatusChange
-from lead_manager.notifications.models import MessageKind, OutboxMessage
+from lead_manager.outbox.models import MessageKind, OutboxMessage
 from tests import documents
 from tests.conftest import Account, LiveServer
 from tests.intake import lead_fields, submit
@@ -30,7 +31,9 @@ def assert_nothing_stored(api: LiveServer) -> None:
     assert stored_files(api) == []
 
 
-def test_submission_creates_pending_lead_with_history_and_outbox(api, attorney: Account, public) -> None:
+def test_submission_creates_pending_lead_with_history_and_outbox(
+    api, attorney: Account, public
+) -> None:
     response = submit(public)
     assert response.status_code == 201, response.text
     body = response.json()
@@ -43,7 +46,9 @@ def test_submission_creates_pending_lead_with_history_and_outbox(api, attorney: 
         lead = session.get(Lead, uuid.UUID(body["id"]))
         assert lead is not None and lead.assigned_to == attorney.id
         kinds = sorted(m.kind for m in session.scalars(select(OutboxMessage)))
-        assert kinds == sorted([MessageKind.LEAD_ACKNOWLEDGEMENT, MessageKind.ATTORNEY_NOTIFICATION])
+        assert kinds == sorted(
+            [MessageKind.LEAD_ACKNOWLEDGEMENT, MessageKind.ATTORNEY_NOTIFICATION]
+        )
         for message in session.scalars(select(OutboxMessage)):
             assert message.payload["lead_id"] == body["id"]
             assert message.request_id == response.headers["x-request-id"]
@@ -61,7 +66,9 @@ def test_submission_creates_pending_lead_with_history_and_outbox(api, attorney: 
         ("text", "text/plain"),
     ],
 )
-def test_each_accepted_format_is_detected_from_content(api, attorney, public, name, content_type) -> None:
+def test_each_accepted_format_is_detected_from_content(
+    api, attorney, public, name, content_type
+) -> None:
     data = getattr(documents, name)()
     # The declared name and type are lies on purpose: only the bytes count.
     response = submit(public, resume=data, filename="cv.bin", content_type="image/gif")
@@ -72,7 +79,14 @@ def test_each_accepted_format_is_detected_from_content(api, attorney, public, na
 
 
 @pytest.mark.parametrize(
-    "payload", [documents.html_disguised_as_pdf(), documents.svg(), documents.png(), b"<?xml version='1.0'?><a/>", b"caf\xe9 not utf-8"]
+    "payload",
+    [
+        documents.html_disguised_as_pdf(),
+        documents.svg(),
+        documents.png(),
+        b"<?xml version='1.0'?><a/>",
+        b"caf\xe9 not utf-8",
+    ],
 )
 def test_disguised_or_unsupported_content_is_415_and_leaves_nothing(api, public, payload) -> None:
     response = submit(public, resume=payload, filename="resume.pdf", content_type="application/pdf")
@@ -109,7 +123,9 @@ def test_missing_resume_is_422(api, public) -> None:
         ("message", "bell\x07"),
     ],
 )
-def test_invalid_fields_are_422_naming_the_field_and_leave_nothing(api, public, field, value) -> None:
+def test_invalid_fields_are_422_naming_the_field_and_leave_nothing(
+    api, public, field, value
+) -> None:
     response = submit(public, **{field: value})
     assert response.status_code == 422, response.text
     assert any(err["loc"][-1] == field for err in response.json()["detail"])
@@ -180,7 +196,7 @@ def test_thirty_megabyte_upload_is_413_and_leaves_nothing(api, public) -> None:
     big = documents.pdf(extra_bytes=30 * 1024 * 1024)
     try:
         response = submit(public, resume=big)
-    except (httpx_errors()) as exc:  # the server may close the connection once it has refused
+    except httpx_errors() as exc:  # the server may close the connection once it has refused
         pytest.skip(f"connection closed before the response could be read: {exc}")
     assert response.status_code == 413
     assert_nothing_stored(api)
@@ -203,7 +219,7 @@ def test_chunked_upload_without_length_is_counted_while_streaming(api, public) -
     limit = api.settings.max_request_bytes
     boundary = "b0undary"
     head = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"resume\"; filename=\"r.pdf\"\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="resume"; filename="r.pdf"\r\n'
         "Content-Type: application/pdf\r\n\r\n%PDF-1.4\n"
     ).encode()
 
@@ -216,7 +232,9 @@ def test_chunked_upload_without_length_is_counted_while_streaming(api, public) -
 
     try:
         response = public.post(
-            "/api/v1/leads", content=body(), headers={"Content-Type": f"multipart/form-data; boundary={boundary}"}
+            "/api/v1/leads",
+            content=body(),
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
         )
     except httpx_errors():
         return  # refused mid-stream: what matters is that nothing was kept
@@ -225,7 +243,9 @@ def test_chunked_upload_without_length_is_counted_while_streaming(api, public) -
     assert response.status_code == 413
 
 
-def test_submission_without_available_attorney_alerts_every_active_admin(api, admin, public) -> None:
+def test_submission_without_available_attorney_alerts_every_active_admin(
+    api, admin, public
+) -> None:
     from lead_manager.users.models import Role
     from tests.conftest import add_account
 
@@ -240,7 +260,9 @@ def test_submission_without_available_attorney_alerts_every_active_admin(api, ad
         alerts = session.scalars(
             select(OutboxMessage).where(OutboxMessage.kind == MessageKind.UNASSIGNED_LEAD_ALERT)
         ).all()
-    assert sorted(m.payload["user_id"] for m in alerts) == sorted([str(admin.id), str(second_admin.id)])
+    assert sorted(m.payload["user_id"] for m in alerts) == sorted(
+        [str(admin.id), str(second_admin.id)]
+    )
 
 
 def test_idempotency_key_replay_returns_the_first_lead(api, public) -> None:
@@ -276,7 +298,9 @@ def test_idempotency_key_in_flight_is_409_until_the_claim_goes_stale(api, public
     from lead_manager.leads.service import IN_FLIGHT_TIMEOUT, ResumeUpload, request_fingerprint
 
     resume = documents.pdf()
-    upload = ResumeUpload(io.BytesIO(resume), inspect_resume(io.BytesIO(resume), "resume.pdf", 10**7))
+    upload = ResumeUpload(
+        io.BytesIO(resume), inspect_resume(io.BytesIO(resume), "resume.pdf", 10**7)
+    )
     fingerprint = request_fingerprint(LeadCreate(**lead_fields()), upload)
     with api.session() as session:
         # What a first request holds while it is still being processed.
@@ -290,7 +314,9 @@ def test_idempotency_key_in_flight_is_409_until_the_claim_goes_stale(api, public
         claim.created_at = utcnow() - IN_FLIGHT_TIMEOUT - timedelta(seconds=1)
         session.commit()
     # The first attempt died long ago: a retry takes over.
-    assert submit(public, resume=resume, headers={"Idempotency-Key": "in-flight"}).status_code == 201
+    assert (
+        submit(public, resume=resume, headers={"Idempotency-Key": "in-flight"}).status_code == 201
+    )
 
 
 @pytest.mark.parametrize("key", ["", "x" * 256, "tab\there", b"caf\xe9"])
@@ -307,9 +333,10 @@ def test_failed_idempotent_request_releases_its_key(api, public) -> None:
 
 
 def test_lead_rate_limit_is_429_with_retry_after(api, public) -> None:
-    limiter = api.app.state.rate_limiter
-    original = api.app.state.lead_limit
-    api.app.state.lead_limit = limiter.limit("lead", "3/minute")
+    original = api.services
+    api.app.state.services = dataclasses.replace(
+        original, lead_limit=original.rate_limiter.limit("lead", "3/minute")
+    )
     try:
         codes = [submit(public).status_code for _ in range(4)]
         assert codes == [201, 201, 201, 429]
@@ -317,4 +344,4 @@ def test_lead_rate_limit_is_429_with_retry_after(api, public) -> None:
         assert response.status_code == 429
         assert int(response.headers["retry-after"]) >= 1
     finally:
-        api.app.state.lead_limit = original
+        api.app.state.services = original

@@ -40,14 +40,21 @@ def test_unknown_lead_is_404_and_bad_id_is_422(api, attorney) -> None:
     assert attorney.client.get(f"/api/v1/leads/{uuid.uuid4()}").status_code == 404
     assert attorney.client.get("/api/v1/leads/not-a-uuid").status_code == 422
     assert attorney.client.get("/api/v1/leads/..%2F..%2Fetc%2Fpasswd").status_code in (404, 422)
-    assert attorney.client.patch(f"/api/v1/leads/{uuid.uuid4()}", json={"status": "REACHED_OUT"}).status_code == 404
+    assert (
+        attorney.client.patch(
+            f"/api/v1/leads/{uuid.uuid4()}", json={"status": "REACHED_OUT"}
+        ).status_code
+        == 404
+    )
     assert attorney.client.get(f"/api/v1/leads/{uuid.uuid4()}/resume").status_code == 404
 
 
 def test_detail_requires_authentication(api, public, lead_id) -> None:
     assert public.get(f"/api/v1/leads/{lead_id}").status_code == 401
     assert public.get(f"/api/v1/leads/{lead_id}/resume").status_code == 401
-    assert public.patch(f"/api/v1/leads/{lead_id}", json={"status": "REACHED_OUT"}).status_code == 401
+    assert (
+        public.patch(f"/api/v1/leads/{lead_id}", json={"status": "REACHED_OUT"}).status_code == 401
+    )
 
 
 def test_mark_reached_out_records_who_and_when(api, attorney, lead_id) -> None:
@@ -67,9 +74,19 @@ def test_mark_reached_out_records_who_and_when(api, attorney, lead_id) -> None:
 
 def test_any_attorney_or_admin_may_mark_and_it_is_audited(api, admin, lead_id) -> None:
     colleague = add_account(api, Role.ATTORNEY)
-    assert colleague.client.patch(f"/api/v1/leads/{lead_id}", json={"status": "REACHED_OUT"}).status_code == 200
+    assert (
+        colleague.client.patch(
+            f"/api/v1/leads/{lead_id}", json={"status": "REACHED_OUT"}
+        ).status_code
+        == 200
+    )
     events = admin.client.get("/api/v1/audit").json()["items"]
-    assert any(e["action"] == "lead.status_changed" and e["target"] == lead_id and e["actor"] == str(colleague.id) for e in events)
+    assert any(
+        e["action"] == "lead.status_changed"
+        and e["target"] == lead_id
+        and e["actor"] == str(colleague.id)
+        for e in events
+    )
 
 
 def test_going_back_to_pending_is_409(api, attorney, lead_id) -> None:
@@ -80,7 +97,15 @@ def test_going_back_to_pending_is_409(api, attorney, lead_id) -> None:
 
 
 @pytest.mark.parametrize(
-    "body", [{"status": "CLOSED"}, {"status": "reached_out"}, {}, {"status": None}, {"status": "REACHED_OUT", "assigned_to": "x"}, []]
+    "body",
+    [
+        {"status": "CLOSED"},
+        {"status": "reached_out"},
+        {},
+        {"status": None},
+        {"status": "REACHED_OUT", "assigned_to": "x"},
+        [],
+    ],
 )
 def test_bad_patch_bodies_are_422(api, attorney, lead_id, body) -> None:
     assert attorney.client.patch(f"/api/v1/leads/{lead_id}", json=body).status_code == 422
@@ -88,7 +113,9 @@ def test_bad_patch_bodies_are_422(api, attorney, lead_id, body) -> None:
 
 def test_patch_with_non_json_body_is_4xx(api, attorney, lead_id) -> None:
     response = attorney.client.patch(
-        f"/api/v1/leads/{lead_id}", content=b"status=REACHED_OUT", headers={"Content-Type": "text/plain"}
+        f"/api/v1/leads/{lead_id}",
+        content=b"status=REACHED_OUT",
+        headers={"Content-Type": "text/plain"},
     )
     assert response.status_code == 422
 

@@ -35,12 +35,20 @@ def test_newest_first_with_item_fields_and_no_store(api, attorney: Account, publ
     assert [item["id"] for item in body["items"]] == list(reversed(ids))
     assert body["next_cursor"] is None
     assert set(body["items"][0]) == {
-        "id", "first_name", "last_name", "email", "status", "created_at", "assigned_to",
+        "id",
+        "first_name",
+        "last_name",
+        "email",
+        "status",
+        "created_at",
+        "assigned_to",
     }
     assert body["items"][0]["assigned_to"] == str(attorney.id)
 
 
-def test_cursor_paging_never_skips_or_repeats_even_while_leads_arrive(api, attorney, public) -> None:
+def test_cursor_paging_never_skips_or_repeats_even_while_leads_arrive(
+    api, attorney, public
+) -> None:
     original = set(make_leads(public, 7))
     seen: list[str] = []
     cursor = None
@@ -58,7 +66,10 @@ def test_cursor_paging_never_skips_or_repeats_even_while_leads_arrive(api, attor
 
 def test_status_filter(api, attorney, public) -> None:
     first, second = make_leads(public, 2)
-    assert attorney.client.patch(f"/api/v1/leads/{first}", json={"status": "REACHED_OUT"}).status_code == 200
+    assert (
+        attorney.client.patch(f"/api/v1/leads/{first}", json={"status": "REACHED_OUT"}).status_code
+        == 200
+    )
     pending = attorney.client.get("/api/v1/leads", params={"status": "PENDING"}).json()["items"]
     reached = attorney.client.get("/api/v1/leads", params={"status": "REACHED_OUT"}).json()["items"]
     assert [i["id"] for i in pending] == [second]
@@ -73,9 +84,11 @@ def test_unknown_status_is_422(api, attorney, status) -> None:
 def test_search_is_case_insensitive_substring_on_name_and_email(api, attorney, public) -> None:
     submit(public, first_name="Margaret", last_name="Thatcher", email="maggie@example.com")
     submit(public, first_name="John", last_name="Smith", email="john@lawmail.example")
+
     def names(q: str) -> list[str]:
         items = attorney.client.get("/api/v1/leads", params={"q": q}).json()["items"]
         return sorted(i["first_name"] for i in items)
+
     assert names("marg") == ["Margaret"]
     assert names("SMITH") == ["John"]
     assert names("lawmail") == ["John"]
@@ -88,8 +101,10 @@ def test_search_takes_percent_and_underscore_literally(api, attorney, public) ->
     submit(public, first_name="100%", last_name="Sure", email="pct@example.com")
     submit(public, first_name="Under_score", last_name="Name", email="us@example.com")
     submit(public, first_name="Plain", last_name="Person", email="plain@example.com")
+
     def count(q: str) -> int:
         return len(attorney.client.get("/api/v1/leads", params={"q": q}).json()["items"])
+
     assert count("%") == 1
     assert count("_") == 1
     assert count("' OR 1=1 --") == 0
@@ -106,7 +121,9 @@ def test_assigned_to_me_and_to_a_user_id(api: LiveServer, attorney, public) -> N
     other = add_account(api, Role.ATTORNEY)
     ids = make_leads(public, 4)  # round-robin: 2 each
     mine = attorney.client.get("/api/v1/leads", params={"assigned_to": "me"}).json()["items"]
-    theirs = attorney.client.get("/api/v1/leads", params={"assigned_to": str(other.id)}).json()["items"]
+    theirs = attorney.client.get("/api/v1/leads", params={"assigned_to": str(other.id)}).json()[
+        "items"
+    ]
     assert len(mine) == len(theirs) == 2
     assert {i["id"] for i in mine} | {i["id"] for i in theirs} == set(ids)
     assert all(i["assigned_to"] == str(attorney.id) for i in mine)
@@ -124,7 +141,9 @@ def test_limit_out_of_range_is_422(api, attorney, limit) -> None:
     assert attorney.client.get("/api/v1/leads", params={"limit": limit}).status_code == 422
 
 
-@pytest.mark.parametrize("cursor", ["garbage", "eyJ4IjoxfQ", "W10", "W1wibm90LWEtZGF0ZVwiLFwieFwiXQ", "=" * 300])
+@pytest.mark.parametrize(
+    "cursor", ["garbage", "eyJ4IjoxfQ", "W10", "W1wibm90LWEtZGF0ZVwiLFwieFwiXQ", "=" * 300]
+)
 def test_malformed_cursor_is_422(api, attorney, cursor) -> None:
     response = attorney.client.get("/api/v1/leads", params={"cursor": cursor})
     assert response.status_code == 422

@@ -43,7 +43,15 @@ def test_plain_text_with_angle_brackets_that_are_not_markup_is_text() -> None:
 
 
 @pytest.mark.parametrize(
-    "body", [b"hello <b>x</b>", b"<p onclick=x>", b"x </div> y", b"<!-- c -->", b"<SCRIPT>a</SCRIPT>", b"nul\x00byte"]
+    "body",
+    [
+        b"hello <b>x</b>",
+        b"<p onclick=x>",
+        b"x </div> y",
+        b"<!-- c -->",
+        b"<SCRIPT>a</SCRIPT>",
+        b"nul\x00byte",
+    ],
 )
 def test_markup_and_binary_are_not_plain_text(body) -> None:
     with pytest.raises(UnsupportedMediaTypeError):

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from lead_manager.core.settings import Settings
 from lead_manager.notifications.dispatcher import Dispatcher
-from lead_manager.notifications.models import OutboxMessage
+from lead_manager.outbox.models import OutboxMessage
 from tests.conftest import LiveServer
 from tests.processes import free_port
 
@@ -162,7 +162,7 @@ def smtp_settings(api: LiveServer, port: int, **overrides: Any) -> Settings:
 
 
 def dispatcher_for(api: LiveServer, settings: Settings) -> Dispatcher:
-    return Dispatcher(settings, api.app.state.engine, name="test")
+    return Dispatcher(settings, api.engine, name="test")
 
 
 def outbox_rows(api: LiveServer) -> list[OutboxMessage]:

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import select
 
 from lead_manager.leads.models import Lead
-from lead_manager.notifications.models import MessageKind, OutboxMessage
+from lead_manager.outbox.models import MessageKind, OutboxMessage
 from lead_manager.users.models import Role
 from tests.conftest import LiveServer, add_account
 from tests.intake import submit

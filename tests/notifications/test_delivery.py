@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from lead_manager.leads.models import Lead
-from lead_manager.notifications.models import MessageKind, OutboxStatus
 from lead_manager.notifications.rendering import MailContext, create_environment, render
+from lead_manager.outbox.models import MessageKind, OutboxStatus
 from lead_manager.users.models import Role, User
 from tests.conftest import Account, LiveServer, add_account, make_settings, start_server
 from tests.intake import submit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lead_manager.notifications.models import MessageKind, OutboxStatus
+from lead_manager.outbox.models import MessageKind, OutboxStatus
 from tests.conftest import Account, LiveServer
 from tests.intake import submit
 from tests.notifications.mailserver import (
@@ -24,13 +24,17 @@ def test_failed_emails_are_listed_and_sent_again(
     # The mail server refuses the prospect's address until it is "fixed".
     refusing = True
     mailbox = Mailbox(
-        reply=lambda address: "550 5.1.1 No such user" if refusing and address.startswith("nobody") else None
+        reply=lambda address: (
+            "550 5.1.1 No such user" if refusing and address.startswith("nobody") else None
+        )
     )
     assert submit(public, email="nobody@example.com").status_code == 201
     env = serve_environment(tmp_path, DATABASE_URL=api.settings.database_url)
     with smtp_server(mailbox) as port:
         dispatcher = dispatcher_for(api, smtp_settings(api, port))
-        run_until(dispatcher, lambda: all(r.status != OutboxStatus.PENDING for r in outbox_rows(api)))
+        run_until(
+            dispatcher, lambda: all(r.status != OutboxStatus.PENDING for r in outbox_rows(api))
+        )
         (failed,) = [r for r in outbox_rows(api) if r.status == OutboxStatus.FAILED]
         assert failed.kind == MessageKind.LEAD_ACKNOWLEDGEMENT
 

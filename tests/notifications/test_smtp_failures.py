@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lead_manager.core.db import utcnow
-from lead_manager.notifications.models import MessageKind, OutboxStatus
+from lead_manager.outbox.models import MessageKind, OutboxStatus
 from tests.conftest import Account, LiveServer
 from tests.intake import submit
 from tests.notifications.mailserver import (

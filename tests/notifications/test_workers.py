@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lead_manager.notifications.models import OutboxMessage, OutboxStatus
+from lead_manager.outbox.models import OutboxMessage, OutboxStatus
 from lead_manager.users.models import Role
 from tests.conftest import LiveServer, add_account
 from tests.intake import submit

@@ -18,7 +18,7 @@ from lead_manager.leads import service
 from lead_manager.leads.models import Lead
 from lead_manager.leads.resume import inspect_resume
 from lead_manager.leads.schemas import LeadCreate
-from lead_manager.notifications.models import OutboxMessage
+from lead_manager.outbox.models import OutboxMessage
 from lead_manager.users.models import Role
 from tests import documents
 from tests.conftest import LiveServer, add_account, make_settings, start_server
@@ -97,7 +97,7 @@ def test_unreachable_bucket_is_503_and_leaves_no_lead(tmp_path: Path, s3_endpoin
 def test_transaction_that_does_not_commit_removes_the_stored_object(
     s3_api: LiveServer, s3_endpoint: str, s3_bucket: str
 ) -> None:
-    storage = s3_api.app.state.storage
+    storage = s3_api.services.storage
     data = documents.pdf()
     upload = service.ResumeUpload(
         io.BytesIO(data), inspect_resume(io.BytesIO(data), "cv.pdf", 10**6)
@@ -106,7 +106,7 @@ def test_transaction_that_does_not_commit_removes_the_stored_object(
     class Abort(Exception):
         pass
 
-    with pytest.raises(Abort), transaction(s3_api.app.state.write_session_factory) as session:
+    with pytest.raises(Abort), transaction(s3_api.services.database.write_sessions) as session:
         service.submit_lead(session, storage, LeadCreate(**lead_fields()), upload, RequestMeta())
         session.flush()
         assert len(bucket_keys(s3_endpoint, s3_bucket)) == 1  # stored before the commit…

@@ -74,7 +74,7 @@ def test_wrong_password_shows_a_message_and_sets_no_session(api, attorney: Accou
         "/login", data={"email": attorney.email, "password": "wrong password!", "csrf_token": token}
     )
     assert response.status_code == 401
-    assert "The email or password is not correct." in response.text
+    assert "Incorrect email or password." in response.text
     assert "lm_session" not in response.cookies
     assert public.get("/leads").status_code == 303
 
@@ -298,7 +298,9 @@ def test_lead_form_submission_creates_the_lead(api, attorney: Account, public) -
     ]
 
 
-def test_lead_form_honeypot_looks_accepted_but_stores_nothing(api, attorney: Account, public) -> None:
+def test_lead_form_honeypot_looks_accepted_but_stores_nothing(
+    api, attorney: Account, public
+) -> None:
     page = public.get("/").text
     assert 'name="website"' in page and 'tabindex="-1"' in page
     response = public.post(

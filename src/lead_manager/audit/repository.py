@@ -39,5 +39,7 @@ def page(
     stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
     if after is not None:
         at, event_id = after
-        stmt = stmt.where(or_(AuditEvent.at < at, and_(AuditEvent.at == at, AuditEvent.id < event_id)))
+        stmt = stmt.where(
+            or_(AuditEvent.at < at, and_(AuditEvent.at == at, AuditEvent.id < event_id))
+        )
     return session.scalars(stmt).all()

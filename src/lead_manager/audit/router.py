@@ -9,8 +9,7 @@ from lead_manager.audit.schemas import AuditEventRead, AuditPage
 from lead_manager.auth.dependencies import AdminUser
 from lead_manager.core.dependencies import SessionDep
 from lead_manager.core.openapi import error_responses
-from lead_manager.leads.dependencies import PageCursor
-from lead_manager.leads.schemas import encode_cursor
+from lead_manager.core.pagination import PageCursor, encode_cursor
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 

@@ -1,15 +1,24 @@
+"""Who is asking: one way for the API (bearer token) and the pages (the same token in a cookie).
+
+Routes authenticate with the credential of their kind: API routes read `Authorization: Bearer`,
+page routes (whose route class calls `authenticate_with_session_cookie`) read the session cookie.
+A cookie never authenticates an API call, so the API needs no CSRF defence.
+"""
+
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
-from sqlalchemy.orm import Session
+from starlette.types import Scope
 
+from lead_manager.container import ServicesDep
 from lead_manager.core.dependencies import SessionDep
-from lead_manager.core.security import InvalidTokenError, decode_access_token
-from lead_manager.users import repository as users
 from lead_manager.users.models import Role, User
+
+SESSION_COOKIE = "lm_session"
+_COOKIE_SESSION = "lead_manager.cookie_session"
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -18,32 +27,38 @@ _UNAUTHENTICATED = HTTPException(
     detail="Not authenticated",
     headers={"WWW-Authenticate": "Bearer"},
 )
+_FORBIDDEN = HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Administrators only.")
 
 
-def user_for_token(session: Session, token: str | None, signing_key: str) -> User | None:
-    """The active user a token belongs to, else None; the API and the web session share it."""
-    if not token:
-        return None
-    try:
-        user_id = decode_access_token(token, signing_key)
-    except InvalidTokenError:
-        return None
-    user = users.get(session, user_id)
-    # A deactivated user's tokens stop working at once: the account is checked on every request.
-    if user is None or not user.is_active:
-        return None
+def authenticate_with_session_cookie(scope: Scope) -> None:
+    """Mark a request as a page request: its user comes from the session cookie."""
+    scope[_COOKIE_SESSION] = True
+
+
+def credential(request: Request, bearer: str | None) -> str | None:
+    if request.scope.get(_COOKIE_SESSION):
+        return request.cookies.get(SESSION_COOKIE)
+    return bearer
+
+
+def get_optional_user(
+    request: Request,
+    session: SessionDep,
+    services: ServicesDep,
+    bearer: Annotated[str | None, Depends(oauth2_scheme)],
+) -> User | None:
+    user = services.authenticator.user_for_token(session, credential(request, bearer))
+    # Error pages show the signed-in user's navigation.
+    request.state.user = user
     return user
 
 
-def get_current_user(
-    request: Request,
-    session: SessionDep,
-    token: Annotated[str | None, Depends(oauth2_scheme)],
-) -> User:
-    user = user_for_token(session, token, request.app.state.signing_key)
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+async def get_current_user(user: OptionalUser) -> User:
     if user is None:
         raise _UNAUTHENTICATED
-    request.state.user_id = user.id
     return user
 
 
@@ -52,7 +67,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 async def require_admin(user: CurrentUser) -> User:
     if user.role != Role.ADMIN.value:
-        raise HTTPException(status_code=status.HTTP_403_FORBIDDEN, detail="Administrators only.")
+        raise _FORBIDDEN
     return user
 
 

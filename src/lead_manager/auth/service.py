@@ -15,7 +15,13 @@ from lead_manager.core.logging import mask_email
 from lead_manager.core.metrics import LOGIN_FAILURES, LOGIN_THROTTLED
 from lead_manager.core.rate_limit import Limit, RateLimiter, RateLimitExceededError
 from lead_manager.core.request_meta import RequestMeta
-from lead_manager.core.security import AccessToken, create_access_token, verify_password
+from lead_manager.core.security import (
+    AccessToken,
+    InvalidTokenError,
+    create_access_token,
+    decode_access_token,
+    verify_password,
+)
 from lead_manager.core.validation import CONTROL_CHARACTERS
 from lead_manager.users import repository as users
 from lead_manager.users.models import User
@@ -31,7 +37,9 @@ class LoginThrottle:
 
 
 class InvalidCredentialsError(Exception):
-    pass
+    """Wrong password, unknown or inactive account: one kind, one wording, for the API and pages."""
+
+    detail = "Incorrect email or password."
 
 
 def authenticate(
@@ -72,16 +80,53 @@ def authenticate(
         throttle.limiter.record(throttle.per_account, normalized, address)
         throttle.limiter.record(throttle.per_address, address)
         audit.record(
-            session, AuditAction.LOGIN_FAILED, actor=None,
-            target=str(user.id) if user else None, meta=meta,
+            session,
+            AuditAction.LOGIN_FAILED,
+            actor=None,
+            target=str(user.id) if user else None,
+            meta=meta,
         )
         LOGIN_FAILURES.inc()
         log.info("login failed", email=mask_email(normalized))
         raise InvalidCredentialsError
     throttle.limiter.clear(throttle.per_account, normalized, address)
-    audit.record(session, AuditAction.LOGIN_SUCCEEDED, actor=user.id, target=str(user.id), meta=meta)
+    audit.record(
+        session, AuditAction.LOGIN_SUCCEEDED, actor=user.id, target=str(user.id), meta=meta
+    )
     return user
 
 
-def issue_token(user: User, signing_key: str, lifetime_minutes: int) -> AccessToken:
-    return create_access_token(user.id, signing_key, timedelta(minutes=lifetime_minutes))
+@dataclass(frozen=True, slots=True)
+class Authenticator:
+    """Logging in and recognising tokens: the one way for the API (bearer) and the pages (cookie)."""
+
+    read_sessions: sessionmaker[Session]
+    throttle: LoginThrottle
+    signing_key: str
+    token_lifetime: timedelta
+
+    def login(self, session: Session, email: str, password: str, meta: RequestMeta) -> AccessToken:
+        """A token for these credentials; InvalidCredentialsError or RateLimitExceededError."""
+        user = authenticate(
+            session,
+            email,
+            password,
+            read_factory=self.read_sessions,
+            throttle=self.throttle,
+            meta=meta,
+        )
+        return create_access_token(user.id, self.signing_key, self.token_lifetime)
+
+    def user_for_token(self, session: Session, token: str | None) -> User | None:
+        """The active user a token belongs to, else None."""
+        if not token:
+            return None
+        try:
+            user_id = decode_access_token(token, self.signing_key)
+        except InvalidTokenError:
+            return None
+        user = users.get(session, user_id)
+        # A deactivated user's tokens stop working at once: the account is checked every time.
+        if user is None or not user.is_active:
+            return None
+        return user

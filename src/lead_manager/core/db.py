@@ -8,6 +8,7 @@ import uuid
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -128,7 +129,10 @@ def create_engine(settings: Settings) -> Engine:
     kwargs: dict[str, Any] = {"pool_pre_ping": False}
     if url.startswith("sqlite"):
         ensure_sqlite_directory(url)
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+        kwargs["connect_args"] = {
+            "check_same_thread": False,
+            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+        }
         kwargs["pool_size"] = 20
         kwargs["max_overflow"] = 20
     else:
@@ -188,6 +192,23 @@ def finish_transaction(session: Session, *, failed: bool = False) -> None:
 def create_write_session_factory(engine: Engine) -> sessionmaker[Session]:
     """Sessions whose transaction, when it begins, takes SQLite's write lock straight away."""
     return create_session_factory(engine.execution_options(**{WRITE_INTENT: True}))
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """The process's engine and its two kinds of session: reads, and writes (see WRITE_INTENT)."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    write_sessions: sessionmaker[Session]
+
+    @classmethod
+    def create(cls, settings: Settings) -> Database:
+        engine = create_engine(settings)
+        return cls(engine, create_session_factory(engine), create_write_session_factory(engine))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
 
 
 _ROLLBACK_HOOKS = "rollback_hooks"

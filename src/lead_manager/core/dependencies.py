@@ -18,14 +18,31 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from lead_manager.core.db import finish_transaction
+from lead_manager.core.db import Database, finish_transaction
 from lead_manager.core.request_meta import RequestMeta
+from lead_manager.core.services import CoreServices
 from lead_manager.core.settings import Settings
 
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
+async def get_core_services(request: Request) -> CoreServices:
+    """Set on the app by `create_app`; the one place it is read by name."""
+    core: CoreServices = request.app.state.core
+    return core
+
+
+CoreServicesDep = Annotated[CoreServices, Depends(get_core_services)]
+
+
+async def get_database(core: CoreServicesDep) -> Database:
+    return core.database
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+async def get_session(request: Request, database: DatabaseDep) -> AsyncIterator[Session]:
     """The request's only transaction: committed when the endpoint returns, else rolled back.
 
     Scope "function" (below) makes the commit happen before the response is sent, so a client
@@ -33,20 +50,20 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     (it connects on first use, in the endpoint's thread), so only the end of the transaction
     goes to the threadpool: one hop instead of two for a `def` dependency.
     """
-    state = request.app.state
-    factory = state.session_factory if request.method in _READ_METHODS else state.write_session_factory
+    reads = request.method in _READ_METHODS
+    factory = database.sessions if reads else database.write_sessions
     async with _request_transaction(factory) as session:
         yield session
 
 
-async def get_write_session(request: Request) -> AsyncIterator[Session]:
+async def get_write_session(database: DatabaseDep) -> AsyncIterator[Session]:
     """For a read (GET) that also records something, e.g. the audit row of a download.
 
     SQLite cannot upgrade a read transaction to a write once another writer has committed
     ("database is locked", at once, whatever busy_timeout says); this one takes the write lock
     when it begins instead.
     """
-    async with _request_transaction(request.app.state.write_session_factory) as session:
+    async with _request_transaction(database.write_sessions) as session:
         yield session
 
 
@@ -70,9 +87,8 @@ async def _finish(session: Session, *, failed: bool) -> None:
         await run_in_threadpool(partial(finish_transaction, session, failed=failed))
 
 
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+async def get_settings(core: CoreServicesDep) -> Settings:
+    return core.settings
 
 
 async def get_request_meta(request: Request) -> RequestMeta:

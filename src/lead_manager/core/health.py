@@ -1,3 +1,5 @@
+"""Operations endpoints: liveness, readiness (database and outbox backlog), Prometheus metrics."""
+
 from __future__ import annotations
 
 import secrets
@@ -7,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from lead_manager.core import metrics
+from lead_manager.core.dependencies import CoreServicesDep
 
 router = APIRouter(tags=["operations"])
 
@@ -18,20 +21,15 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses={503: {"description": "The database does not answer"}})
-def readyz(request: Request) -> JSONResponse:
+def readyz(core: CoreServicesDep) -> JSONResponse:
     """Ready when the database answers; also reports the outbox backlog for operators."""
     try:
-        with request.app.state.engine.connect() as connection:
+        with core.database.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-            counts = dict(connection.execute(metrics.OUTBOX_COUNTS).all())
+            backlog = core.count_backlog(connection)
     except Exception as exc:  # any failure to reach the database means "not ready"
         return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, status_code=503)
-    return JSONResponse(
-        {
-            "status": "ok",
-            "outbox": {name: int(counts.get(name, 0)) for name in ("pending", "sent", "failed")},
-        }
-    )
+    return JSONResponse({"status": "ok", "outbox": backlog})
 
 
 @router.get(
@@ -42,9 +40,9 @@ def readyz(request: Request) -> JSONResponse:
         401: {"description": "METRICS_TOKEN is set and the bearer token does not match"},
     },
 )
-def prometheus_metrics(request: Request) -> Response:
+def prometheus_metrics(request: Request, core: CoreServicesDep) -> Response:
     """Request latency per route, leads, emails, logins, spam. Set METRICS_TOKEN to protect it."""
-    token = request.app.state.settings.metrics_token
+    token = core.settings.metrics_token
     if token is not None:
         expected = f"Bearer {token.get_secret_value()}".encode()
         given = request.headers.get("authorization", "").encode("latin-1")
@@ -55,7 +53,7 @@ def prometheus_metrics(request: Request) -> Response:
                 headers={"WWW-Authenticate": "Bearer"},
             )
     return Response(
-        metrics.render(request.app.state.metrics_registry),
+        metrics.render(core.metrics_registry),
         media_type=metrics.CONTENT_TYPE_LATEST,
         headers={"Cache-Control": "no-store"},
     )

@@ -3,6 +3,10 @@
 httptools (llhttp) has no header size limit and uvicorn's `h11_max_incomplete_event_size` only
 applies to the slower h11 protocol, so a client could stream megabytes of header into memory.
 This keeps httptools' speed and answers 431 once a head grows past MAX_REQUEST_HEAD_BYTES.
+
+No public API serves (uvicorn has no head limit for httptools), so this subclasses its protocol:
+pyproject bounds uvicorn below 1.0 and tests/core/test_server_limits.py fails if the hooks used
+here change.
 """
 
 from __future__ import annotations

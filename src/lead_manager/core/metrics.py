@@ -9,7 +9,7 @@ The outbox backlog is counted in the database at scrape time, so it is right whi
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -22,7 +22,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine
 
 __all__ = ["CONTENT_TYPE_LATEST", "render"]
 
@@ -50,15 +50,16 @@ EMAILS_FAILED = Counter(
 )
 
 UNMATCHED_ROUTE = "<unmatched>"
-OUTBOX_STATUSES = ("pending", "sent", "failed")
-OUTBOX_COUNTS = text("SELECT status, COUNT(*) FROM outbox GROUP BY status")
 
 
-class OutboxCollector(Collector):
+class BacklogCollector(Collector):
     """`lead_manager_outbox_messages{status}` counted in the database at scrape time."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, count_backlog: Callable[[Connection], dict[str, int]]
+    ) -> None:
         self.engine = engine
+        self.count_backlog = count_backlog
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         family = GaugeMetricFamily(
@@ -68,18 +69,19 @@ class OutboxCollector(Collector):
         )
         try:
             with self.engine.connect() as connection:
-                rows = connection.execute(OUTBOX_COUNTS).all()
-            counts: dict[str, int] = {str(status): int(count) for status, count in rows}
+                counts = self.count_backlog(connection)
         except Exception:  # the database is down: /readyz reports that; leave the gauge out
             return
-        for status in OUTBOX_STATUSES:
-            family.add_metric([status], int(counts.get(status, 0)))
+        for status, count in counts.items():
+            family.add_metric([status], count)
         yield family
 
 
-def outbox_registry(engine: Engine) -> CollectorRegistry:
+def backlog_registry(
+    engine: Engine, count_backlog: Callable[[Connection], dict[str, int]]
+) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(OutboxCollector(engine))
+    registry.register(BacklogCollector(engine, count_backlog))
     return registry
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 
 import structlog
 from starlette.datastructures import MutableHeaders
@@ -21,8 +20,6 @@ _BASE_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
-TrustedNetworks = tuple[IPv4Network | IPv6Network, ...]
-
 # JSON and files never need to load anything or be framed. HTML pages set their own policy (web/).
 API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
@@ -36,64 +33,11 @@ _PAGE_CONTENT_SECURITY_POLICY = (
 )
 
 
-def trusted_networks(trusted_proxies: list[str]) -> TrustedNetworks:
-    return tuple(ip_network(proxy, strict=False) for proxy in trusted_proxies)
-
-
-def client_ip(scope: Scope, trusted: TrustedNetworks) -> str:
-    """The peer address, or the address a trusted proxy says it forwarded for.
-
-    X-Forwarded-For is read right to left, skipping our own trusted proxies; the first other
-    address is the client. From an untrusted peer the header is ignored entirely.
-    """
-    peer = _peer(scope)
-    if not trusted or not _is_trusted(peer, trusted):
-        return peer
-    forwarded = ""
-    for name, value in scope.get("headers", []):
-        if name == b"x-forwarded-for":
-            hop = value.decode("latin-1")
-            forwarded = f"{forwarded},{hop}" if forwarded else hop
-    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-    for hop in reversed(hops):
-        if not _is_trusted(hop, trusted):
-            return hop if _is_ip(hop) else peer
-    return peer
-
-
-def is_https(scope: Scope, trusted: TrustedNetworks) -> bool:
-    """Served over HTTPS: directly, or by a trusted proxy that says so in X-Forwarded-Proto."""
-    if scope.get("scheme") == "https":
-        return True
-    if not trusted or not _is_trusted(_peer(scope), trusted):
-        return False
-    for name, value in scope.get("headers", []):
-        if name == b"x-forwarded-proto":
-            # The proxy nearest to us appends last.
-            nearest = bytes(value).rsplit(b",", 1)[-1]
-            return nearest.strip().lower() == b"https"
-    return False
-
-
-def _peer(scope: Scope) -> str:
+def client_ip(scope: Scope) -> str:
+    """The peer address; behind TRUSTED_PROXIES, uvicorn's ProxyHeadersMiddleware (outermost,
+    see main.py) has already put the forwarded client there."""
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
-
-
-def _is_ip(value: str) -> bool:
-    try:
-        ip_address(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_trusted(address: str, trusted: TrustedNetworks) -> bool:
-    try:
-        ip = ip_address(address)
-    except ValueError:
-        return False
-    return any(ip in network for network in trusted)
 
 
 def _route_template(scope: Scope) -> str:
@@ -104,16 +48,9 @@ def _route_template(scope: Scope) -> str:
 
 
 class RequestContextMiddleware:
-    def __init__(
-        self,
-        app: ASGIApp,
-        trusted_proxies: list[str],
-        too_large_page: bytes,
-        hsts_max_age_seconds: int = 0,
-    ) -> None:
+    def __init__(self, app: ASGIApp, too_large_page: bytes, hsts_max_age_seconds: int = 0) -> None:
         self.app = app
         self.too_large_page = too_large_page
-        self.trusted = trusted_networks(trusted_proxies)
         self.hsts = (
             f"max-age={hsts_max_age_seconds}; includeSubDomains" if hsts_max_age_seconds else None
         )
@@ -128,8 +65,8 @@ class RequestContextMiddleware:
                 incoming = value.decode("latin-1")
                 break
         request_id = incoming if _WELL_FORMED_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-        ip = client_ip(scope, self.trusted)
-        hsts = self.hsts if self.hsts and is_https(scope, self.trusted) else None
+        ip = client_ip(scope)
+        hsts = self.hsts if scope.get("scheme") == "https" else None
         api_request = scope["path"].startswith("/api/")
         state = scope.setdefault("state", {})
         state["request_id"] = request_id

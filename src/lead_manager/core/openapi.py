@@ -25,6 +25,4 @@ class ErrorRead(BaseModel):
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {
-        code: {"model": ErrorRead, "description": _DESCRIPTIONS[code]} for code in codes
-    }
+    return {code: {"model": ErrorRead, "description": _DESCRIPTIONS[code]} for code in codes}

@@ -15,7 +15,17 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Values that appear in examples and tutorials; a production deployment using one is misconfigured.
 PLACEHOLDER_SECRETS = frozenset(
-    {"", "changeme", "change-me", "secret", "secret_key", "dev", "development", "test", "please-change"}
+    {
+        "",
+        "changeme",
+        "change-me",
+        "secret",
+        "secret_key",
+        "dev",
+        "development",
+        "test",
+        "please-change",
+    }
 )
 MIN_SECRET_KEY_LENGTH = 32
 

@@ -51,7 +51,9 @@ FullName = Annotated[
     _SINGLE_LINE,
     StringConstraints(strip_whitespace=True, max_length=200),
 ]
-Email = Annotated[EmailStr, AfterValidator(_no_control_characters), StringConstraints(max_length=320)]
+Email = Annotated[
+    EmailStr, AfterValidator(_no_control_characters), StringConstraints(max_length=320)
+]
 Phone = Annotated[
     str,
     AfterValidator(_no_control_characters),

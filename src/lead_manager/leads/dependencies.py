@@ -1,24 +1,26 @@
+"""Lead lookups, list filters and the intake, for the API and the pages alike."""
+
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Annotated, BinaryIO
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Annotated, BinaryIO, NamedTuple
 
-from fastapi import Depends, Query, Request, UploadFile
-from fastapi.exceptions import RequestValidationError
+from fastapi import Depends, Query, UploadFile
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from lead_manager.auth.dependencies import CurrentUser
+from lead_manager.container import ServicesDep
 from lead_manager.core.db import transaction
-from lead_manager.core.dependencies import RequestMetaDep, SessionDep, SettingsDep
-from lead_manager.core.rate_limit import RateLimiter
+from lead_manager.core.dependencies import RequestMetaDep, SessionDep
+from lead_manager.core.pagination import Cursor, CursorQuery, decode_cursor, query_error
 from lead_manager.core.request_meta import RequestMeta
 from lead_manager.core.validation import check_single_line
 from lead_manager.leads import service
 from lead_manager.leads.models import Lead, LeadStatus
-from lead_manager.leads.schemas import LeadCreate, LeadFilters, decode_cursor
+from lead_manager.leads.schemas import LeadCreate, LeadFilters
 from lead_manager.storage.base import ResumeStorage
 
 
@@ -29,15 +31,30 @@ def lead_or_404(lead_id: uuid.UUID, session: SessionDep, _user: CurrentUser) -> 
 LeadByPath = Annotated[Lead, Depends(lead_or_404)]
 
 
-def _invalid(field: str, message: str, value: object) -> RequestValidationError:
-    return RequestValidationError(
-        [{"type": "value_error", "loc": ("query", field), "msg": message, "input": value}]
-    )
+class DroppedInput(NamedTuple):
+    message: str
+    value: str
 
 
-async def lead_filters(
+@dataclass(frozen=True, slots=True)
+class LeadQuery:
+    """The list filters and page position as asked for; `errors` names what had to be dropped.
+
+    The API answers 422 for any error (`valid_lead_query`); the inbox page shows the message
+    beside the list instead, except for a broken cursor.
+    """
+
+    filters: LeadFilters
+    after: Cursor | None
+    errors: dict[str, DroppedInput] = field(default_factory=dict)
+
+
+async def lead_query(
     user: CurrentUser,
-    status: Annotated[LeadStatus | None, Query(description="PENDING or REACHED_OUT")] = None,
+    status: Annotated[
+        str | None,
+        Query(max_length=20, json_schema_extra={"enum": [status.value for status in LeadStatus]}),
+    ] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="Substring of the name or email")
     ] = None,
@@ -45,12 +62,22 @@ async def lead_filters(
         str | None, Query(max_length=36, description="A user id, or `me`")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> LeadFilters:
-    if q is not None:
+    cursor: CursorQuery = None,
+) -> LeadQuery:
+    errors: dict[str, DroppedInput] = {}
+    chosen_status: LeadStatus | None = None
+    if status is not None:
         try:
-            check_single_line(q)
+            chosen_status = LeadStatus(status)
+        except ValueError:
+            errors["status"] = DroppedInput(f"must be one of {', '.join(LeadStatus)}", status)
+    search = q.strip() if q else None
+    if search:
+        try:
+            check_single_line(search)
         except ValueError as exc:
-            raise _invalid("q", str(exc), q) from None
+            errors["q"] = DroppedInput(str(exc), search)
+            search = None
     assignee: uuid.UUID | None = None
     if assigned_to == "me":
         assignee = user.id
@@ -58,37 +85,40 @@ async def lead_filters(
         try:
             assignee = uuid.UUID(assigned_to)
         except ValueError:
-            raise _invalid("assigned_to", "must be a user id or 'me'", assigned_to) from None
-    return LeadFilters(status=status, q=q.strip() if q else None, assigned_to=assignee, limit=limit)
+            errors["assigned_to"] = DroppedInput("must be a user id or 'me'", assigned_to)
+    after: Cursor | None = None
+    if cursor:
+        try:
+            after = decode_cursor(cursor)
+        except ValueError:
+            errors["cursor"] = DroppedInput("malformed cursor", cursor)
+    filters = LeadFilters(status=chosen_status, q=search, assigned_to=assignee, limit=limit)
+    return LeadQuery(filters, after, errors)
 
 
-async def page_cursor(
-    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None,
-) -> tuple[datetime, uuid.UUID] | None:
-    if not cursor:
-        return None
-    try:
-        return decode_cursor(cursor)
-    except ValueError:
-        raise _invalid("cursor", "malformed cursor", cursor) from None
+LeadQueryDep = Annotated[LeadQuery, Depends(lead_query)]
 
 
-LeadFiltersDep = Annotated[LeadFilters, Depends(lead_filters)]
-PageCursor = Annotated[tuple[datetime, uuid.UUID] | None, Depends(page_cursor)]
+async def valid_lead_query(query: LeadQueryDep) -> LeadQuery:
+    """`lead_query` for the API: any dropped input is a 422 naming the parameter."""
+    for name, dropped in query.errors.items():
+        raise query_error(name, dropped.message, dropped.value)
+    return query
 
 
-async def get_storage(request: Request) -> ResumeStorage:
-    storage: ResumeStorage = request.app.state.storage
-    return storage
+ValidLeadQuery = Annotated[LeadQuery, Depends(valid_lead_query)]
+
+
+async def get_storage(services: ServicesDep) -> ResumeStorage:
+    return services.storage
 
 
 StorageDep = Annotated[ResumeStorage, Depends(get_storage)]
 
 
-async def submission_limit(request: Request, meta: RequestMetaDep) -> None:
+async def submission_limit(services: ServicesDep, meta: RequestMetaDep) -> None:
     """LEAD_RATE_LIMIT per client address; every attempt counts, accepted or not."""
-    limiter: RateLimiter = request.app.state.rate_limiter
-    await limiter.consume_async(request.app.state.lead_limit, meta.client_ip or "unknown")
+    await services.rate_limiter.consume_async(services.lead_limit, meta.client_ip or "unknown")
 
 
 SubmissionLimit = Annotated[None, Depends(submission_limit)]
@@ -136,14 +166,12 @@ class LeadIntake:
             )
 
 
-async def get_lead_intake(
-    request: Request, settings: SettingsDep, storage: StorageDep, meta: RequestMetaDep
-) -> LeadIntake:
+async def get_lead_intake(services: ServicesDep, meta: RequestMetaDep) -> LeadIntake:
     return LeadIntake(
-        write_factory=request.app.state.write_session_factory,
-        storage=storage,
-        max_resume_bytes=settings.max_resume_bytes,
-        idempotency_ttl=settings.idempotency_ttl,
+        write_factory=services.database.write_sessions,
+        storage=services.storage,
+        max_resume_bytes=services.settings.max_resume_bytes,
+        idempotency_ttl=services.settings.idempotency_ttl,
         meta=meta,
     )
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 
 from lead_manager.core.db import Base
+from lead_manager.core.pagination import Cursor
 from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatus, LeadStatusChange
 from lead_manager.leads.schemas import LeadFilters
 
@@ -53,10 +54,14 @@ def _conditions(filters: LeadFilters) -> list[ColumnElement[bool]]:
 
 
 def page(
-    session: Session, filters: LeadFilters, after: tuple[datetime, uuid.UUID] | None
+    session: Session, filters: LeadFilters, after: Cursor | None
 ) -> Sequence[Row[uuid.UUID, str, str, str, str, datetime, uuid.UUID | None]]:
     """Newest first, keyset paging on (created_at, id): flat cost at any depth, no OFFSET."""
-    stmt = select(*LIST_COLUMNS).order_by(Lead.created_at.desc(), Lead.id.desc()).limit(filters.limit + 1)
+    stmt = (
+        select(*LIST_COLUMNS)
+        .order_by(Lead.created_at.desc(), Lead.id.desc())
+        .limit(filters.limit + 1)
+    )
     stmt = stmt.where(*_conditions(filters))
     if after is not None:
         # A row-value comparison, not `a < x OR (a = x AND b < y)`: SQLite and PostgreSQL seek the
@@ -86,7 +91,11 @@ def history(session: Session, lead_id: uuid.UUID) -> Sequence[LeadStatusChange]:
 def _set_values(instance: Lead | LeadStatusChange) -> dict[str, Any]:
     """The column values set on a transient instance; the INSERT gives the rest their defaults."""
     state = instance_state(instance)
-    return {attr.key: state.dict[attr.key] for attr in state.mapper.column_attrs if attr.key in state.dict}
+    return {
+        attr.key: state.dict[attr.key]
+        for attr in state.mapper.column_attrs
+        if attr.key in state.dict
+    }
 
 
 # On the tables, with the values as parameters: ORM-enabled statements, or `.values()` built per
@@ -130,9 +139,7 @@ def get_idempotency_key(session: Session, key: str) -> IdempotencyKey | None:
 
 
 def bind_idempotency_key(session: Session, key: str, lead_id: uuid.UUID) -> None:
-    session.execute(
-        update(IdempotencyKey).where(IdempotencyKey.key == key).values(lead_id=lead_id)
-    )
+    session.execute(update(IdempotencyKey).where(IdempotencyKey.key == key).values(lead_id=lead_id))
 
 
 def delete_idempotency_key(session: Session, key: str) -> None:

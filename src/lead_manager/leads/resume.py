@@ -24,7 +24,14 @@ ODT = "application/vnd.oasis.opendocument.text"
 RTF = "application/rtf"
 TEXT = "text/plain"
 
-ACCEPTED_TYPES: dict[str, str] = {PDF: ".pdf", DOC: ".doc", DOCX: ".docx", ODT: ".odt", RTF: ".rtf", TEXT: ".txt"}
+ACCEPTED_TYPES: dict[str, str] = {
+    PDF: ".pdf",
+    DOC: ".doc",
+    DOCX: ".docx",
+    ODT: ".odt",
+    RTF: ".rtf",
+    TEXT: ".txt",
+}
 ACCEPTED_LABEL = "PDF, DOC, DOCX, ODT, RTF or plain text"
 
 # What libmagic may call each accepted format.
@@ -81,7 +88,9 @@ def inspect_resume(file: BinaryIO, declared_name: str | None, max_bytes: int) ->
         raise UnsupportedMediaTypeError(
             f"The resume must be a {ACCEPTED_LABEL} document (this file looks like {detected})."
         )
-    return ResumeInfo(content_type, size, safe_filename(declared_name, ACCEPTED_TYPES[content_type]))
+    return ResumeInfo(
+        content_type, size, safe_filename(declared_name, ACCEPTED_TYPES[content_type])
+    )
 
 
 def _office_zip_type(file: BinaryIO) -> str | None:

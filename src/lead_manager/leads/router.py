@@ -16,11 +16,10 @@ from lead_manager.core.openapi import error_responses
 from lead_manager.leads import service
 from lead_manager.leads.dependencies import (
     LeadByPath,
-    LeadFiltersDep,
     LeadIntakeDep,
-    PageCursor,
     StorageDep,
     SubmissionLimit,
+    ValidLeadQuery,
 )
 from lead_manager.leads.resume import ACCEPTED_LABEL, ACCEPTED_TYPES
 from lead_manager.leads.schemas import (
@@ -75,9 +74,9 @@ async def submit_lead(
 
 
 @router.get("", response_model=LeadPage, responses=error_responses(401, 422))
-def list_leads(filters: LeadFiltersDep, after: PageCursor, session: SessionDep) -> Response:
+def list_leads(query: ValidLeadQuery, session: SessionDep) -> Response:
     """Newest first. Follow `next_cursor` for older leads; it stays valid as new leads arrive."""
-    page = service.list_leads(session, filters, after)
+    page = service.list_leads(session, query.filters, query.after)
     # The page is already a validated LeadPage: serialised here, FastAPI would validate it again
     # against response_model, on another threadpool hop since this endpoint is sync.
     return Response(page.model_dump_json(), media_type="application/json")
@@ -89,7 +88,9 @@ def _detail(session: SessionDep, lead: LeadByPath) -> LeadDetail:
         phone=lead.phone,
         message=lead.message,
         resume=ResumeRead(
-            filename=lead.resume_filename, content_type=lead.resume_content_type, size=lead.resume_size
+            filename=lead.resume_filename,
+            content_type=lead.resume_content_type,
+            size=lead.resume_size,
         ),
         history=[StatusChangeRead.model_validate(c) for c in service.lead_history(session, lead)],
     )

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import datetime
 
-import orjson
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
@@ -92,25 +90,3 @@ class LeadFilters(BaseModel):
     assigned_to: uuid.UUID | None = None
     # `assigned_to=me` resolves to the caller's id before it gets here.
     limit: int = 50
-
-
-
-
-def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:
-    raw = orjson.dumps([created_at.isoformat(), row_id.hex])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
-    """ValueError for anything we did not issue."""
-    if len(cursor) > 200:
-        raise ValueError("cursor too long")
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        stamp, row_id = orjson.loads(raw)
-        parsed = datetime.fromisoformat(stamp)
-        if parsed.tzinfo is None:
-            raise ValueError("cursor timestamp without zone")
-        return parsed, uuid.UUID(hex=row_id)
-    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
-        raise ValueError("malformed cursor") from exc

@@ -6,7 +6,7 @@ import hashlib
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
@@ -22,13 +22,14 @@ from lead_manager.core.db import new_id, on_commit, on_rollback, transaction, ut
 from lead_manager.core.errors import ConflictError, InvalidInputError, NotFoundError
 from lead_manager.core.logging import mask_email
 from lead_manager.core.metrics import HONEYPOT_HITS, LEADS_CREATED
+from lead_manager.core.pagination import Cursor, encode_cursor
 from lead_manager.core.request_meta import RequestMeta
 from lead_manager.leads import repository
 from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatus, LeadStatusChange
 from lead_manager.leads.resume import ResumeInfo, inspect_resume
-from lead_manager.leads.schemas import LeadCreate, LeadFilters, LeadPage, encode_cursor
-from lead_manager.notifications import outbox
-from lead_manager.notifications.models import MessageKind
+from lead_manager.leads.schemas import LeadCreate, LeadFilters, LeadPage
+from lead_manager.outbox import service as outbox
+from lead_manager.outbox.models import MessageKind
 from lead_manager.storage.base import ResumeNotFoundError, ResumeStorage, new_resume_key
 from lead_manager.users import repository as users
 
@@ -86,7 +87,9 @@ def claim_idempotency_key(
                 return None
             raise ConflictError("A request with this Idempotency-Key is still being processed.")
     except IntegrityError as exc:  # two first attempts raced; the other one won
-        raise ConflictError("A request with this Idempotency-Key is still being processed.") from exc
+        raise ConflictError(
+            "A request with this Idempotency-Key is still being processed."
+        ) from exc
 
 
 def release_idempotency_key(factory: sessionmaker[Session], key: str) -> None:
@@ -135,8 +138,13 @@ def honeypot_lead(data: LeadCreate) -> Lead:
     log.info("honeypot submission dropped")
     now = utcnow()
     return Lead(
-        id=new_id(), first_name=data.first_name, last_name=data.last_name, email=str(data.email),
-        status=LeadStatus.PENDING.value, created_at=now, updated_at=now,
+        id=new_id(),
+        first_name=data.first_name,
+        last_name=data.last_name,
+        email=str(data.email),
+        status=LeadStatus.PENDING.value,
+        created_at=now,
+        updated_at=now,
     )
 
 
@@ -174,7 +182,9 @@ def submit_lead(
         created_at=now,
         updated_at=now,
     )
-    first_change = LeadStatusChange(lead_id=lead.id, status=LeadStatus.PENDING.value, changed_at=now)
+    first_change = LeadStatusChange(
+        lead_id=lead.id, status=LeadStatus.PENDING.value, changed_at=now
+    )
     attorney_id = users.claim_next_attorney(session, now)
     lead.assigned_to = attorney_id
     # The lead stays transient (inserted by value, not added to the session): it is returned
@@ -209,9 +219,7 @@ def _lead_submitted(lead: Lead, resume: ResumeInfo) -> None:
     )
 
 
-def list_leads(
-    session: Session, filters: LeadFilters, after: tuple[datetime, uuid.UUID] | None
-) -> LeadPage:
+def list_leads(session: Session, filters: LeadFilters, after: Cursor | None) -> LeadPage:
     rows = repository.page(session, filters, after)
     next_cursor = None
     if len(rows) > filters.limit:
@@ -260,12 +268,18 @@ def change_status(
             return lead
         raise ConflictError(f"A lead cannot go from {lead.status} to {new.value}.")
     repository.add_status_change(
-        session, LeadStatusChange(lead_id=lead.id, status=new.value, changed_by=actor, changed_at=now)
+        session,
+        LeadStatusChange(lead_id=lead.id, status=new.value, changed_by=actor, changed_at=now),
     )
     session.refresh(lead)
     audit.record(
-        session, AuditAction.LEAD_STATUS_CHANGED, actor=actor, target=str(lead.id), meta=meta,
-        status_from=current.value, status_to=new.value,
+        session,
+        AuditAction.LEAD_STATUS_CHANGED,
+        actor=actor,
+        target=str(lead.id),
+        meta=meta,
+        status_from=current.value,
+        status_to=new.value,
     )
     return lead
 
@@ -289,7 +303,9 @@ def download_resume(
         # Lost storage is an operator's problem to fix, not a crash for the attorney.
         log.error("resume file missing", lead_id=str(lead.id), resume_key=lead.resume_key)
         raise NotFoundError("The resume file of this lead is missing from storage.") from exc
-    audit.record(session, AuditAction.RESUME_DOWNLOADED, actor=actor, target=str(lead.id), meta=meta)
+    audit.record(
+        session, AuditAction.RESUME_DOWNLOADED, actor=actor, target=str(lead.id), meta=meta
+    )
     return ResumeDownload(
         lead.resume_filename, lead.resume_content_type, lead.resume_size, path, chunks
     )

@@ -31,9 +31,7 @@ from lead_manager.core.db import (
 from lead_manager.core.logging import mask_email
 from lead_manager.core.metrics import EMAILS_FAILED, EMAILS_SENT
 from lead_manager.core.settings import Settings
-from lead_manager.leads.models import Lead
-from lead_manager.notifications import repository
-from lead_manager.notifications.models import MessageKind
+from lead_manager.leads import repository as leads
 from lead_manager.notifications.rendering import MailContext, create_environment, render
 from lead_manager.notifications.transport import (
     EmlDirectoryTransport,
@@ -41,7 +39,9 @@ from lead_manager.notifications.transport import (
     MailTransport,
     create_transport,
 )
-from lead_manager.users.models import User
+from lead_manager.outbox import repository
+from lead_manager.outbox.models import MessageKind
+from lead_manager.users import repository as users
 
 log = structlog.get_logger(__name__)
 
@@ -198,12 +198,12 @@ class Dispatcher:
 
     def _render(self, message: ClaimedMessage) -> Any:
         with self.read_session_factory() as session:
-            lead = session.get(Lead, uuid.UUID(message.payload["lead_id"]))
+            lead = leads.get(session, uuid.UUID(message.payload["lead_id"]))
             if lead is None:
                 raise PermanentDeliveryError("the lead no longer exists")
             recipient = None
             if "user_id" in message.payload:
-                recipient = session.get(User, uuid.UUID(message.payload["user_id"]))
+                recipient = users.get(session, uuid.UUID(message.payload["user_id"]))
                 if recipient is None:
                     raise PermanentDeliveryError("the recipient no longer exists")
             return render(self.templates, message.kind, message.id, lead, recipient, self.context)

@@ -13,7 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from lead_manager.leads.models import Lead
-from lead_manager.notifications.models import MessageKind
+from lead_manager.outbox.models import MessageKind
 from lead_manager.users.models import User
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

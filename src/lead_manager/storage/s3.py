@@ -114,7 +114,9 @@ class S3Storage:
                 for item in page.get("Contents", []):
                     name = item.get("Key", "").removeprefix(self.prefix)
                     modified = item.get("LastModified")
-                    if stored_before is not None and (modified is None or modified >= stored_before):
+                    if stored_before is not None and (
+                        modified is None or modified >= stored_before
+                    ):
                         continue
                     if KEY_PATTERN.fullmatch(name):
                         yield name

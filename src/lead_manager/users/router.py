@@ -33,7 +33,11 @@ def update_me(
     responses=error_responses(400, 401, 403, 409, 422),
 )
 def create_user(
-    data: UserCreate, admin: AdminUser, session: SessionDep, meta: RequestMetaDep, response: Response
+    data: UserCreate,
+    admin: AdminUser,
+    session: SessionDep,
+    meta: RequestMetaDep,
+    response: Response,
 ) -> UserRead:
     user = service.create_user(session, data, actor=admin.id, meta=meta)
     response.headers["Location"] = f"/api/v1/users/{user.id}"

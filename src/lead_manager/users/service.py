@@ -42,7 +42,11 @@ def create_user(
     except IntegrityError as exc:
         raise ConflictError("A user with this email already exists.") from exc
     audit.record(
-        session, AuditAction.USER_CREATED, actor=actor, target=str(user.id), meta=meta,
+        session,
+        AuditAction.USER_CREATED,
+        actor=actor,
+        target=str(user.id),
+        meta=meta,
         role=user.role,
     )
     return user
@@ -72,7 +76,8 @@ def update_user(
         fields["role"] = Role(fields["role"]).value
     changed = {name: value for name, value in fields.items() if getattr(user, name) != value}
     loses_admin = user.role == Role.ADMIN.value and (
-        changed.get("role", Role.ADMIN.value) != Role.ADMIN.value or changed.get("is_active") is False
+        changed.get("role", Role.ADMIN.value) != Role.ADMIN.value
+        or changed.get("is_active") is False
     )
     if loses_admin and not any(admin.id != user.id for admin in repository.active_admins(session)):
         raise ConflictError("This is the last active administrator; appoint another first.")
@@ -81,7 +86,11 @@ def update_user(
     if changed:
         session.flush()
         audit.record(
-            session, AuditAction.USER_UPDATED, actor=actor, target=str(user.id), meta=meta,
+            session,
+            AuditAction.USER_UPDATED,
+            actor=actor,
+            target=str(user.id),
+            meta=meta,
             changes=sorted(changed),
         )
     return user
@@ -93,7 +102,10 @@ def ensure_first_admin(session: Session) -> tuple[str, str] | None:
         return None
     password = secrets.token_urlsafe(18)
     data = UserCreate(
-        email=DEFAULT_ADMIN_EMAIL, full_name="Administrator", password=password, role=Role.ADMIN,
+        email=DEFAULT_ADMIN_EMAIL,
+        full_name="Administrator",
+        password=password,
+        role=Role.ADMIN,
         is_available=False,
     )
     user = create_user(session, data, actor=None, meta=RequestMeta())

@@ -1,4 +1,8 @@
-"""Who is asking (the session cookie), what they may see, and the CSRF check of form posts."""
+"""Page sessions: the cookie that carries the access token, and the CSRF check of form posts.
+
+Who is signed in comes from `auth.dependencies` (the same `CurrentUser` as the API: page routes
+read the token from the session cookie).
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,13 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, Form, Request
 
-from lead_manager.auth.dependencies import user_for_token
-from lead_manager.core.dependencies import SessionDep
+from lead_manager.auth.dependencies import SESSION_COOKIE
+from lead_manager.container import ServicesDep
 from lead_manager.core.settings import Settings
-from lead_manager.users.models import Role, User
 from lead_manager.web import csrf
 
-SESSION_COOKIE = "lm_session"
 CSRF_COOKIE = "lm_csrf"
 DEFAULT_NEXT = "/leads"
-
-
-class LoginRequiredError(Exception):
-    """No valid session: the page answers with a redirect to /login?next=…"""
-
-    def __init__(self, next_path: str) -> None:
-        super().__init__(next_path)
-        self.next_path = next_path
 
 
 class PageError(Exception):
@@ -85,44 +79,19 @@ def renew_csrf_seed(request: Request) -> None:
     request.state.new_csrf_seed = csrf.new_seed()
 
 
-def csrf_token(request: Request, session_cookie: str | None = None) -> str:
-    token = session_cookie if session_cookie is not None else session_token(request)
-    return csrf.issue_token(request.app.state.signing_key, csrf_seed(request), token)
+def csrf_token(request: Request, signing_key: str) -> str:
+    return csrf.issue_token(signing_key, csrf_seed(request), session_token(request))
 
 
-async def verify_csrf(request: Request, csrf_token: Annotated[str, Form(max_length=200)] = "") -> None:
+async def verify_csrf(
+    request: Request,
+    services: ServicesDep,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> None:
     seed = request.cookies.get(CSRF_COOKIE)
-    if not csrf.is_valid(request.app.state.signing_key, seed, session_token(request), csrf_token):
+    if not csrf.is_valid(services.signing_key, seed, session_token(request), csrf_token):
         raise CSRF_FAILED
 
 
-def optional_user(request: Request, session: SessionDep) -> User | None:
-    user = user_for_token(session, session_token(request), request.app.state.signing_key)
-    if user is not None:
-        request.state.user_id = user.id
-        request.state.user = user
-    return user
-
-
-async def current_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
-    if user is None:
-        # After a form post the page to return to is the one the form was on, not the POST URL.
-        if request.method == "GET":
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        else:
-            target = DEFAULT_NEXT
-        raise LoginRequiredError(safe_next(target))
-    return user
-
-
-async def current_admin(user: Annotated[User, Depends(current_user)]) -> User:
-    if user.role != Role.ADMIN.value:
-        raise FORBIDDEN
-    return user
-
-
-PageUser = Annotated[User, Depends(current_user)]
-PageAdmin = Annotated[User, Depends(current_admin)]
-MaybeUser = Annotated[User | None, Depends(optional_user)]
 # Listed before the form's own fields, so a forged post is refused before anything else runs.
 CsrfChecked = Annotated[None, Depends(verify_csrf)]

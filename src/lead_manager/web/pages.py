@@ -10,22 +10,27 @@ from typing import Any
 from urllib.parse import quote
 
 import structlog
-from fastapi import HTTPException, Request, Response
+from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.exceptions import HTTPException
 
+from lead_manager.auth.dependencies import authenticate_with_session_cookie
+from lead_manager.container import services_of
 from lead_manager.core.errors import DomainError
 from lead_manager.core.rate_limit import RateLimitExceededError
 from lead_manager.users.models import User
 from lead_manager.web.dependencies import (
     CSRF_COOKIE,
-    LoginRequiredError,
+    DEFAULT_NEXT,
+    FORBIDDEN,
     PageError,
     cookie_options,
     csrf_token,
+    safe_next,
 )
 
 log = structlog.get_logger(__name__)
@@ -101,12 +106,12 @@ def render(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> HTMLResponse:
-    settings = request.app.state.settings
+    services = services_of(request)
     base = {
-        "firm_name": settings.firm_name,
+        "firm_name": services.settings.firm_name,
         "user": user,
         "is_admin": user is not None and user.role == "admin",
-        "csrf_token": csrf_token(request),
+        "csrf_token": csrf_token(request, services.signing_key),
         "path": request.url.path,
     }
     response = templates.TemplateResponse(
@@ -129,54 +134,71 @@ def _error_page(request: Request, status_code: int, title: str, message: str) ->
     )
 
 
+def _page_for_error(request: Request, exc: Exception) -> Response:
+    """The page a visitor sees for an error the API would answer in JSON; others go on up."""
+    if isinstance(exc, PageError):
+        return _error_page(request, exc.status_code, exc.title, exc.message)
+    if isinstance(exc, RateLimitExceededError):
+        response = _error_page(
+            request,
+            429,
+            "Too many requests",
+            f"Please wait {exc.retry_after} seconds and try again.",
+        )
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    if not isinstance(exc, RequestValidationError | DomainError | HTTPException):
+        raise exc
+    status_code = getattr(exc, "status_code", 400)
+    if status_code == 401:
+        return _login_redirect(request)
+    if status_code == 403:
+        return _error_page(request, 403, FORBIDDEN.title, FORBIDDEN.message)
+    if status_code == 404 or (isinstance(exc, RequestValidationError) and request.method == "GET"):
+        return _error_page(
+            request,
+            404,
+            "Page not found",
+            "The page you asked for does not exist or is no longer available.",
+        )
+    log.info("page request refused", error=type(exc).__name__, status=status_code)
+    return _error_page(
+        request,
+        status_code if status_code >= 400 else 400,
+        "Something was not right",
+        "The request could not be completed. Please go back and try again.",
+    )
+
+
+def _login_redirect(request: Request) -> RedirectResponse:
+    # After a form post the page to return to is the one the form was on, not the POST URL.
+    if request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    else:
+        target = DEFAULT_NEXT
+    return RedirectResponse(f"/login?next={quote(safe_next(target))}", status_code=303)
+
+
 class PageRoute(APIRoute):
-    """Every web route: errors become pages, and each response gets the page headers."""
+    """Every web route: the user comes from the session cookie, errors become pages, and each
+    response gets the page headers."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:
-            response: Response
+            authenticate_with_session_cookie(request.scope)
             try:
                 response = await handler(request)
-            except LoginRequiredError as exc:
-                response = RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
-            except PageError as exc:
-                response = _error_page(request, exc.status_code, exc.title, exc.message)
-            except RateLimitExceededError as exc:
-                response = _error_page(
-                    request,
-                    429,
-                    "Too many requests",
-                    f"Please wait {exc.retry_after} seconds and try again.",
-                )
-                response.headers["Retry-After"] = str(exc.retry_after)
-            except (RequestValidationError, DomainError, HTTPException) as exc:
-                status_code = getattr(exc, "status_code", 400)
-                if status_code == 404 or (
-                    isinstance(exc, RequestValidationError) and request.method == "GET"
-                ):
-                    response = _error_page(
-                        request,
-                        404,
-                        "Page not found",
-                        "The page you asked for does not exist or is no longer available.",
-                    )
-                else:
-                    log.info("page request refused", error=type(exc).__name__, status=status_code)
-                    response = _error_page(
-                        request,
-                        status_code if status_code >= 400 else 400,
-                        "Something was not right",
-                        "The request could not be completed. Please go back and try again.",
-                    )
+            except Exception as exc:
+                response = _page_for_error(request, exc)
             new_seed: str | None = getattr(request.state, "new_csrf_seed", None)
             if new_seed:
                 response.set_cookie(
                     CSRF_COOKIE,
                     new_seed,
                     max_age=CSRF_COOKIE_MAX_AGE,
-                    **cookie_options(request.app.state.settings),
+                    **cookie_options(services_of(request).settings),
                 )
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
             # Pages carry lead data and per-visitor CSRF tokens: never cached anywhere.

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from lead_manager.core.db import Base
-from lead_manager.notifications.models import OutboxMessage, OutboxStatus
+from lead_manager.outbox.models import OutboxMessage, OutboxStatus
 
 # On the table, not the ORM entity: the ORM's bulk INSERT path costs more CPU than the statement.
 _INSERT_MESSAGE = insert(Base.metadata.tables[OutboxMessage.__tablename__])
@@ -103,11 +103,15 @@ def mark_failed_attempt(
     return bool(getattr(result, "rowcount", 0))
 
 
-def counts_by_status(session: Session) -> dict[str, int]:
-    rows = session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-    ).all()
-    return {status: int(count) for status, count in rows}
+_COUNTS_BY_STATUS = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+
+
+def counts_by_status(connection: Connection) -> dict[str, int]:
+    """Messages per status (pending, sent, failed), every status present: the backlog."""
+    counts = {status.value: 0 for status in OutboxStatus}
+    for status, count in connection.execute(_COUNTS_BY_STATUS).all():
+        counts[str(status)] = int(count)
+    return counts
 
 
 def failed(session: Session) -> Sequence[OutboxMessage]:

@@ -8,8 +8,8 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
-from lead_manager.notifications import repository
-from lead_manager.notifications.models import MessageKind
+from lead_manager.outbox import repository
+from lead_manager.outbox.models import MessageKind
 
 
 class Email(NamedTuple):

@@ -1,0 +1,70 @@
+"""The app's services, made once by `create_app` and handed to handlers through `ServicesDep`.
+
+A typed container instead of attributes read by name off `app.state`: a reader of a handler sees
+what it uses, and mypy checks it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from lead_manager.auth.service import Authenticator, LoginThrottle
+from lead_manager.core.db import Database
+from lead_manager.core.rate_limit import Limit, RateLimiter
+from lead_manager.core.settings import Settings
+from lead_manager.storage.base import ResumeStorage
+from lead_manager.storage.factory import create_storage
+
+
+@dataclass(frozen=True, slots=True)
+class AppServices:
+    settings: Settings
+    database: Database
+    storage: ResumeStorage
+    rate_limiter: RateLimiter
+    # LEAD_RATE_LIMIT, per client address.
+    lead_limit: Limit
+    authenticator: Authenticator
+    # Signs access tokens and the pages' CSRF tokens.
+    signing_key: str
+
+    @classmethod
+    def create(cls, settings: Settings, database: Database) -> AppServices:
+        limiter = RateLimiter(settings.redis_url)
+        signing_key = settings.signing_key()
+        throttle = LoginThrottle(
+            limiter,
+            per_account=limiter.limit("login-account", settings.login_rate_limit),
+            per_address=limiter.limit("login-address", settings.login_address_rate_limit),
+        )
+        return cls(
+            settings=settings,
+            database=database,
+            storage=create_storage(settings),
+            rate_limiter=limiter,
+            lead_limit=limiter.limit("lead", settings.lead_rate_limit),
+            authenticator=Authenticator(
+                read_sessions=database.sessions,
+                throttle=throttle,
+                signing_key=signing_key,
+                token_lifetime=timedelta(minutes=settings.access_token_expire_minutes),
+            ),
+            signing_key=signing_key,
+        )
+
+
+def services_of(request: Request) -> AppServices:
+    """Set on the app by `create_app`; the one place it is read by name."""
+    services: AppServices = request.app.state.services
+    return services
+
+
+async def get_services(request: Request) -> AppServices:
+    return services_of(request)
+
+
+ServicesDep = Annotated[AppServices, Depends(get_services)]

@@ -1,0 +1,86 @@
+"""Signing in and out of the pages (the session cookie holds the same token the API issues)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lead_manager.auth.dependencies import SESSION_COOKIE, OptionalUser
+from lead_manager.auth.service import InvalidCredentialsError
+from lead_manager.container import ServicesDep
+from lead_manager.core.dependencies import RequestMetaDep, SessionDep
+from lead_manager.core.rate_limit import RateLimitExceededError
+from lead_manager.web.dependencies import CsrfChecked, cookie_options, renew_csrf_seed, safe_next
+from lead_manager.web.forms import FormText, notice
+from lead_manager.web.pages import PageRoute, render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(
+    request: Request,
+    user: OptionalUser,
+    next_path: Annotated[str | None, Query(alias="next", max_length=2000)] = None,
+    notice_flag: Annotated[str | None, Query(alias="notice", max_length=40)] = None,
+) -> Response:
+    if user is not None:
+        return RedirectResponse(safe_next(next_path), status_code=303)
+    return render(
+        request, "login.html", next_path=safe_next(next_path), email="", notice=notice(notice_flag)
+    )
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    _csrf: CsrfChecked,
+    session: SessionDep,
+    services: ServicesDep,
+    meta: RequestMetaDep,
+    email: FormText = "",
+    password: FormText = "",
+    next_path: Annotated[str, Form(alias="next", max_length=2000)] = "",
+) -> Response:
+    target = safe_next(next_path)
+    try:
+        token = services.authenticator.login(session, email, password, meta)
+    except InvalidCredentialsError as exc:
+        # Returned, not raised: the failed attempt's audit row must still commit.
+        return render(
+            request, "login.html", status_code=401, next_path=target, email=email, error=exc.detail
+        )
+    except RateLimitExceededError as exc:
+        return render(
+            request,
+            "login.html",
+            status_code=429,
+            next_path=target,
+            email=email,
+            error=f"Too many failed attempts. Please wait {exc.retry_after} seconds and try again.",
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, token.token, max_age=token.expires_in, **cookie_options(services.settings)
+    )
+    renew_csrf_seed(request)
+    return response
+
+
+@router.get("/logout", response_class=HTMLResponse)
+def logout_form(request: Request, user: OptionalUser) -> Response:
+    """Signing out changes state, so it is a POST; this page offers the button."""
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    return render(request, "logout.html", user=user)
+
+
+@router.post("/logout")
+def logout(request: Request, _csrf: CsrfChecked, services: ServicesDep) -> Response:
+    response = RedirectResponse("/login?notice=signed_out", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, **cookie_options(services.settings))
+    renew_csrf_seed(request)
+    return response

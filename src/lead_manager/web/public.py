@@ -1,0 +1,98 @@
+"""The public pages: the lead form and its thank-you page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from lead_manager.core.dependencies import SettingsDep
+from lead_manager.core.errors import DomainError
+from lead_manager.core.settings import Settings
+from lead_manager.leads.dependencies import LeadIntakeDep, SubmissionLimit
+from lead_manager.leads.resume import ACCEPTED_LABEL, ACCEPTED_TYPES
+from lead_manager.leads.schemas import HONEYPOT_FIELD, LeadCreate
+from lead_manager.web.dependencies import CsrfChecked
+from lead_manager.web.forms import FormText, field_errors
+from lead_manager.web.pages import PageRoute, render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+# The file picker's filter; the server still decides from the content (resume.py).
+ACCEPT_ATTRIBUTE = ",".join([*ACCEPTED_TYPES.values(), *ACCEPTED_TYPES])
+
+
+def _lead_form(
+    request: Request,
+    settings: Settings,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return render(
+        request,
+        "lead_form.html",
+        status_code=status_code,
+        values=values or {},
+        errors=errors or {},
+        accepted_label=ACCEPTED_LABEL,
+        accept=ACCEPT_ATTRIBUTE,
+        max_resume_bytes=settings.max_resume_bytes,
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def lead_form(request: Request, settings: SettingsDep) -> HTMLResponse:
+    return _lead_form(request, settings)
+
+
+@router.post("/", response_class=HTMLResponse)
+async def submit_lead_form(
+    request: Request,
+    _csrf: CsrfChecked,
+    _limit: SubmissionLimit,
+    intake: LeadIntakeDep,
+    settings: SettingsDep,
+    first_name: FormText = "",
+    last_name: FormText = "",
+    email: FormText = "",
+    phone: FormText = "",
+    message: FormText = "",
+    website: FormText = "",
+    resume: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    values = {
+        "first_name": first_name,
+        "last_name": last_name,
+        "email": email,
+        "phone": phone,
+        "message": message,
+        HONEYPOT_FIELD: website,
+    }
+    errors: dict[str, str] = {}
+    data: LeadCreate | None = None
+    try:
+        data = LeadCreate.model_validate(values)
+    except ValidationError as exc:
+        errors = field_errors(exc)
+    if resume is None or not resume.filename:
+        errors["resume"] = "Please attach your resume."
+    elif errors:
+        errors["resume"] = "Please choose your resume again."
+    if data is None or resume is None or errors:
+        return _lead_form(request, settings, values, errors, status_code=422)
+    try:
+        await intake.submit(data, resume)
+    except DomainError as exc:
+        # The resume is refused (empty, too large, not a document) before anything is stored.
+        return _lead_form(
+            request, settings, values, {"resume": exc.detail}, status_code=exc.status_code
+        )
+    return RedirectResponse("/thanks", status_code=303)
+
+
+@router.get("/thanks", response_class=HTMLResponse)
+def thanks(request: Request) -> HTMLResponse:
+    return render(request, "thanks.html")
