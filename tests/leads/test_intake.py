@@ -292,10 +292,10 @@ def test_idempotency_key_in_flight_is_409_until_the_claim_goes_stale(api, public
     from datetime import timedelta
 
     from lead_manager.core.db import utcnow
+    from lead_manager.leads.idempotency import IN_FLIGHT_TIMEOUT, ResumeUpload, request_fingerprint
     from lead_manager.leads.models import IdempotencyKey
     from lead_manager.leads.resume import inspect_resume
     from lead_manager.leads.schemas import LeadCreate
-    from lead_manager.leads.service import IN_FLIGHT_TIMEOUT, ResumeUpload, request_fingerprint
 
     resume = documents.pdf()
     upload = ResumeUpload(

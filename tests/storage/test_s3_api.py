@@ -15,6 +15,7 @@ from lead_manager.core.db import transaction
 from lead_manager.core.migrations import upgrade_to_head
 from lead_manager.core.request_meta import RequestMeta
 from lead_manager.leads import service
+from lead_manager.leads.idempotency import ResumeUpload
 from lead_manager.leads.models import Lead
 from lead_manager.leads.resume import inspect_resume
 from lead_manager.leads.schemas import LeadCreate
@@ -99,9 +100,7 @@ def test_transaction_that_does_not_commit_removes_the_stored_object(
 ) -> None:
     storage = s3_api.services.storage
     data = documents.pdf()
-    upload = service.ResumeUpload(
-        io.BytesIO(data), inspect_resume(io.BytesIO(data), "cv.pdf", 10**6)
-    )
+    upload = ResumeUpload(io.BytesIO(data), inspect_resume(io.BytesIO(data), "cv.pdf", 10**6))
 
     class Abort(Exception):
         pass

@@ -70,3 +70,12 @@ MessageText = Annotated[
 def check_single_line(value: str) -> str:
     """For values that do not go through a schema (query parameters)."""
     return _no_control_characters(value)
+
+
+# Why a lead's status changed (a DECLINED lead must have one): one line of plain text.
+StatusReason = Annotated[
+    str,
+    AfterValidator(_no_control_characters),
+    _SINGLE_LINE,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+]

@@ -13,12 +13,17 @@ from lead_manager.core.db import Base, new_id, utcnow
 class LeadStatus(StrEnum):
     PENDING = "PENDING"
     REACHED_OUT = "REACHED_OUT"
+    # Outcomes: the prospect became a client, or the firm will not take the matter.
+    RETAINED = "RETAINED"
+    DECLINED = "DECLINED"
 
 
 class Lead(Base):
     __tablename__ = "leads"
     __table_args__ = (
-        CheckConstraint("status IN ('PENDING', 'REACHED_OUT')", name="status"),
+        CheckConstraint(
+            "status IN ('PENDING', 'REACHED_OUT', 'RETAINED', 'DECLINED')", name="status"
+        ),
         # Keyset paging, newest first, with and without the list filters.
         Index("ix_leads_created", "created_at", "id"),
         Index("ix_leads_status_created", "status", "created_at", "id"),
@@ -57,6 +62,8 @@ class LeadStatusChange(Base):
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Why (required for DECLINED), as the person who changed it wrote it.
+    reason: Mapped[str | None] = mapped_column(String(500), default=None)
 
 
 class IdempotencyKey(Base):

@@ -111,8 +111,12 @@ def update_lead(
     session: SessionDep,
     meta: RequestMetaDep,
 ) -> LeadDetail:
-    """Mark a lead `REACHED_OUT`. Repeating the current status changes nothing."""
-    service.change_status(session, lead, changes.status, actor=user.id, meta=meta)
+    """Move a lead along its lifecycle: PENDING → REACHED_OUT or DECLINED, REACHED_OUT →
+    RETAINED or DECLINED (DECLINED needs a `reason`). Repeating the current status changes
+    nothing; any other move is 409."""
+    service.change_status(
+        session, lead, changes.status, actor=user.id, meta=meta, reason=changes.reason
+    )
     return _detail(session, lead)
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from lead_manager.core.validation import Email, MessageText, Name, Phone
+from lead_manager.core.validation import Email, MessageText, Name, Phone, StatusReason
 from lead_manager.leads.models import LeadStatus
 
 
@@ -64,6 +64,7 @@ class StatusChangeRead(BaseModel):
     status: LeadStatus
     changed_at: datetime
     changed_by: uuid.UUID | None
+    reason: str | None
 
 
 class LeadDetail(LeadRead):
@@ -77,6 +78,9 @@ class LeadUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: LeadStatus
+    # Required when the new status is DECLINED (checked by the service: repeating the current
+    # status needs none).
+    reason: StatusReason | None = None
 
 
 class LeadPage(BaseModel):

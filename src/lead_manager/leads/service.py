@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -11,21 +10,25 @@ from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 
-import orjson
 import structlog
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lead_manager.audit import repository as audit
 from lead_manager.audit.models import AuditAction
-from lead_manager.core.db import new_id, on_commit, on_rollback, transaction, utcnow
+from lead_manager.core.db import new_id, on_commit, on_rollback, utcnow
 from lead_manager.core.errors import ConflictError, InvalidInputError, NotFoundError
 from lead_manager.core.logging import mask_email
 from lead_manager.core.metrics import HONEYPOT_HITS, LEADS_CREATED
 from lead_manager.core.pagination import Cursor, encode_cursor
 from lead_manager.core.request_meta import RequestMeta
 from lead_manager.leads import repository
-from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatus, LeadStatusChange
+from lead_manager.leads.idempotency import (
+    ResumeUpload,
+    claim_idempotency_key,
+    release_idempotency_key,
+    request_fingerprint,
+)
+from lead_manager.leads.models import Lead, LeadStatus, LeadStatusChange
 from lead_manager.leads.resume import ResumeInfo, inspect_resume
 from lead_manager.leads.schemas import LeadCreate, LeadFilters, LeadPage
 from lead_manager.outbox import service as outbox
@@ -34,70 +37,6 @@ from lead_manager.storage.base import ResumeNotFoundError, ResumeStorage, new_re
 from lead_manager.users import repository as users
 
 log = structlog.get_logger(__name__)
-
-# A claim older than this whose request never finished (the process died) may be taken over.
-IN_FLIGHT_TIMEOUT = timedelta(minutes=2)
-
-
-@dataclass(frozen=True, slots=True)
-class ResumeUpload:
-    file: BinaryIO
-    info: ResumeInfo
-
-
-def request_fingerprint(data: LeadCreate, upload: ResumeUpload) -> str:
-    """What makes two submissions "the same request" for an Idempotency-Key."""
-    digest = hashlib.sha256(orjson.dumps(data.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS))
-    upload.file.seek(0)
-    while chunk := upload.file.read(256 * 1024):
-        digest.update(chunk)
-    upload.file.seek(0)
-    digest.update(upload.info.filename.encode())
-    return digest.hexdigest()
-
-
-def claim_idempotency_key(
-    factory: sessionmaker[Session], key: str, fingerprint: str, ttl: timedelta
-) -> uuid.UUID | None:
-    """Claim `key` for this request, or return the lead a finished identical request created.
-
-    The claim commits in its own short transaction, before the lead's, so that a retry arriving
-    while the first request is still being processed sees it and gets 409 instead of a duplicate.
-    """
-    now = utcnow()
-    try:
-        with transaction(factory) as session:
-            row = repository.get_idempotency_key(session, key)
-            if row is not None and row.created_at < now - ttl:
-                repository.delete_idempotency_key(session, key)
-                session.flush()
-                row = None
-            if row is None:
-                session.add(IdempotencyKey(key=key, request_hash=fingerprint, created_at=now))
-                session.flush()
-                return None
-            if row.request_hash != fingerprint:
-                raise InvalidInputError(
-                    "This Idempotency-Key was already used with different fields."
-                )
-            if row.lead_id is not None:
-                return row.lead_id
-            if row.created_at < now - IN_FLIGHT_TIMEOUT:
-                row.created_at = now  # the first attempt died; this one takes over
-                return None
-            raise ConflictError("A request with this Idempotency-Key is still being processed.")
-    except IntegrityError as exc:  # two first attempts raced; the other one won
-        raise ConflictError(
-            "A request with this Idempotency-Key is still being processed."
-        ) from exc
-
-
-def release_idempotency_key(factory: sessionmaker[Session], key: str) -> None:
-    """The claimed request failed: let a retry start afresh."""
-    with transaction(factory) as session:
-        row = repository.get_idempotency_key(session, key)
-        if row is not None and row.lead_id is None:
-            repository.delete_idempotency_key(session, key)
 
 
 def intake(
@@ -249,17 +188,39 @@ def lead_history(session: Session, lead: Lead) -> Sequence[LeadStatusChange]:
 
 
 # The lifecycle: which status may follow which. Anything else is a conflict.
-ALLOWED_TRANSITIONS = {(LeadStatus.PENDING, LeadStatus.REACHED_OUT)}
+ALLOWED_TRANSITIONS = frozenset(
+    {
+        (LeadStatus.PENDING, LeadStatus.REACHED_OUT),
+        (LeadStatus.PENDING, LeadStatus.DECLINED),
+        (LeadStatus.REACHED_OUT, LeadStatus.RETAINED),
+        (LeadStatus.REACHED_OUT, LeadStatus.DECLINED),
+    }
+)
+# Statuses that need a reason when a lead enters them.
+REASON_REQUIRED = frozenset({LeadStatus.DECLINED})
+
+
+def next_statuses(status: LeadStatus) -> list[LeadStatus]:
+    """Where a lead in `status` may go next, in the lifecycle's order."""
+    return [new for new in LeadStatus if (status, new) in ALLOWED_TRANSITIONS]
 
 
 def change_status(
-    session: Session, lead: Lead, new: LeadStatus, *, actor: uuid.UUID, meta: RequestMeta
+    session: Session,
+    lead: Lead,
+    new: LeadStatus,
+    *,
+    actor: uuid.UUID,
+    meta: RequestMeta,
+    reason: str | None = None,
 ) -> Lead:
     current = LeadStatus(lead.status)
     if current == new:
         return lead
     if (current, new) not in ALLOWED_TRANSITIONS:
         raise ConflictError(f"A lead cannot go from {current.value} to {new.value}.")
+    if new in REASON_REQUIRED and not reason:
+        raise InvalidInputError(f"A reason is required to mark a lead {new.value}.", field="reason")
     now = utcnow()
     if not repository.mark_status(session, lead.id, current, new, now):
         # Someone else changed it between our read and our write: report what is there now.
@@ -269,7 +230,9 @@ def change_status(
         raise ConflictError(f"A lead cannot go from {lead.status} to {new.value}.")
     repository.add_status_change(
         session,
-        LeadStatusChange(lead_id=lead.id, status=new.value, changed_by=actor, changed_at=now),
+        LeadStatusChange(
+            lead_id=lead.id, status=new.value, changed_by=actor, changed_at=now, reason=reason
+        ),
     )
     session.refresh(lead)
     audit.record(
@@ -280,6 +243,7 @@ def change_status(
         meta=meta,
         status_from=current.value,
         status_to=new.value,
+        reason=reason,
     )
     return lead
 

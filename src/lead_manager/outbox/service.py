@@ -28,5 +28,12 @@ def enqueue(
         payload = {"lead_id": str(lead_id)}
         if email.recipient_id is not None:
             payload["user_id"] = str(email.recipient_id)
-        rows.append({"kind": email.kind.value, "payload": payload, "request_id": request_id})
+        rows.append(
+            {
+                "kind": email.kind.value,
+                "payload": payload,
+                "lead_id": lead_id,
+                "request_id": request_id,
+            }
+        )
     repository.add_messages(session, rows)
