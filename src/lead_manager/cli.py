@@ -59,13 +59,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(_args: argparse.Namespace) -> int:
+    from lead_manager.core.db import Database
     from lead_manager.core.logging import configure_logging
+    from lead_manager.jobs import scheduled_jobs
     from lead_manager.notifications.dispatcher import Dispatcher
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     engine = _migrated_engine()
-    Dispatcher(settings, engine, name="worker").run_forever()
+    jobs = scheduled_jobs(settings, Database.from_engine(engine))
+    Dispatcher(settings, engine, name="worker", jobs=jobs).run_forever()
     engine.dispose()
     return 0
 

@@ -31,6 +31,7 @@ from lead_manager.core.migrations import ensure_schema_current
 from lead_manager.core.rate_limit import RateLimitExceededError
 from lead_manager.core.services import CoreServices
 from lead_manager.core.settings import Settings, get_settings
+from lead_manager.jobs import scheduled_jobs
 from lead_manager.leads.router import router as leads_router
 from lead_manager.notifications.dispatcher import Dispatcher
 from lead_manager.outbox import repository as outbox_repository
@@ -53,7 +54,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     task: asyncio.Task[None] | None = None
     dispatcher: Dispatcher | None = None
     if core.settings.embedded_dispatcher:
-        dispatcher = Dispatcher(core.settings, core.database.engine, name="embedded")
+        dispatcher = Dispatcher(
+            core.settings,
+            core.database.engine,
+            name="embedded",
+            jobs=scheduled_jobs(core.settings, core.database),
+        )
         task = asyncio.create_task(dispatcher.run_async(), name="outbox-dispatcher")
     try:
         yield

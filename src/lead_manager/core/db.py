@@ -204,7 +204,10 @@ class Database:
 
     @classmethod
     def create(cls, settings: Settings) -> Database:
-        engine = create_engine(settings)
+        return cls.from_engine(create_engine(settings))
+
+    @classmethod
+    def from_engine(cls, engine: Engine) -> Database:
         return cls(engine, create_session_factory(engine), create_write_session_factory(engine))
 
     def dispose(self) -> None:

@@ -15,6 +15,7 @@ import smtplib
 import socket
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +42,7 @@ from lead_manager.notifications.transport import (
 )
 from lead_manager.outbox import repository
 from lead_manager.outbox.models import MessageKind
+from lead_manager.scheduling.jobs import ScheduledJob
 from lead_manager.users import repository as users
 
 log = structlog.get_logger(__name__)
@@ -75,8 +77,10 @@ class Dispatcher:
         *,
         name: str = "worker",
         transport: MailTransport | None = None,
+        jobs: Sequence[ScheduledJob] = (),
     ) -> None:
         self.settings = settings
+        self.jobs = list(jobs)
         # Claims and outcomes write; rendering only reads (and on SQLite must not take the
         # write lock while it loads the lead).
         self.session_factory = create_write_session_factory(engine)
@@ -121,7 +125,23 @@ class Dispatcher:
                 for row in rows
             ]
 
+    def run_jobs(self) -> int:
+        """Every scheduled job's due work; one job's failure does not stop the others."""
+        done = 0
+        for job in self.jobs:
+            if self._stop.is_set():
+                break
+            try:
+                done += job.run_due(utcnow(), self.worker_id)
+            except Exception:
+                log.exception("scheduled job failed", job=job.name)
+        return done
+
     def run_once(self) -> int:
+        """Scheduled jobs, then one batch of messages: how much work was done (0: nothing due)."""
+        return self.run_jobs() + self.run_messages()
+
+    def run_messages(self) -> int:
         """One batch: returns how many messages were claimed (0 when nothing was due)."""
         batch = self.claim()
         if not batch:
