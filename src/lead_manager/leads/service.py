@@ -243,7 +243,8 @@ def change_status(
         meta=meta,
         status_from=current.value,
         status_to=new.value,
-        reason=reason,
+        # Only when given: the trail says what was written, not an empty field.
+        **({"reason": reason} if reason else {}),
     )
     return lead
 
