@@ -18,6 +18,7 @@ from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.routing import Match
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from lead_manager import __version__
 from lead_manager.audit.router import router as audit_router
 from lead_manager.auth.router import router as auth_router
 from lead_manager.container import AppServices
@@ -28,6 +29,7 @@ from lead_manager.core.logging import configure_logging
 from lead_manager.core.metrics import backlog_registry
 from lead_manager.core.middleware import RequestContextMiddleware
 from lead_manager.core.migrations import ensure_schema_current
+from lead_manager.core.openapi import add_redoc, install_openapi, operation_id
 from lead_manager.core.rate_limit import RateLimitExceededError
 from lead_manager.core.services import CoreServices
 from lead_manager.core.settings import Settings, get_settings
@@ -41,6 +43,18 @@ from lead_manager.web.pages import STATIC_DIRECTORY, too_large_page
 from lead_manager.web.router import router as web_router
 
 log = structlog.get_logger(__name__)
+
+OPENAPI_TAGS = [
+    {"name": "auth", "description": "Bearer tokens: log in with the OAuth2 password form."},
+    {
+        "name": "leads",
+        "description": "The public intake (no authentication) and the attorneys' inbox: list, "
+        "read, change the status of a lead, download its resume.",
+    },
+    {"name": "users", "description": "Your own account; creating and changing accounts (admin)."},
+    {"name": "audit", "description": "Who did what and when (admin)."},
+    {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."},
+]
 
 # Any form: at most one file and a handful of short fields (the message is ≤ 5000 characters).
 MAX_FORM_FILES = 1
@@ -83,8 +97,13 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     # machines this runs on may have no internet access, and a CDN is one more party to trust.
     app = FastAPIOffline(
         title="lead-manager",
-        version="0.1.0",
+        version=__version__,
         description="Lead intake and management for law firms.",
+        openapi_tags=OPENAPI_TAGS,
+        generate_unique_id_function=operation_id,
+        # No badge from the public validator: it would send the document's URL elsewhere.
+        swagger_ui_parameters={"validatorUrl": None},
+        redoc_url=None,  # add_redoc: the same page, with its CDN logo kept out
         lifespan=lifespan,
         form_limits={
             "max_files": MAX_FORM_FILES,
@@ -129,6 +148,8 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIRECTORY), name="static")
+    add_redoc(app)
+    install_openapi(app)
     return app
 
 
@@ -136,8 +157,8 @@ def _add_exception_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         detail: object = exc.detail
-        if isinstance(exc, InvalidInputError) and exc.field:
-            detail = [{"type": "value_error", "loc": ["body", exc.field], "msg": exc.detail}]
+        if isinstance(exc, InvalidInputError):
+            detail = [{"type": "value_error", "loc": [exc.location, exc.field], "msg": exc.detail}]
         return JSONResponse({"detail": detail}, status_code=exc.status_code)
 
     @app.exception_handler(StarletteHTTPException)

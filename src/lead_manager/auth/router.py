@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
     response_model=TokenRead,
     responses=error_responses(400, 401, 422, 429),
 )
-def issue_access_token(
+def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     services: ServicesDep,

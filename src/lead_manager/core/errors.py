@@ -20,13 +20,14 @@ class ConflictError(DomainError):
 
 
 class InvalidInputError(DomainError):
-    """422. With `field`, rendered like FastAPI's own validation errors, naming the field."""
+    """422, rendered like FastAPI's own validation errors: `loc` is [location, field]."""
 
     status_code = 422
 
-    def __init__(self, detail: str, field: str | None = None) -> None:
+    def __init__(self, detail: str, field: str, location: str = "body") -> None:
         super().__init__(detail)
         self.field = field
+        self.location = location
 
 
 class PayloadTooLargeError(DomainError):

@@ -3,24 +3,53 @@
 from __future__ import annotations
 
 import secrets
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
-from lead_manager.core import metrics
 from lead_manager.core.dependencies import CoreServicesDep
+from lead_manager.core.metrics import CONTENT_TYPE_LATEST, render
+from lead_manager.core.openapi import ErrorRead
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
+class HealthRead(BaseModel):
+    status: Literal["ok"]
+
+
+class OutboxCounts(BaseModel):
+    """Outbox messages (emails) by delivery status."""
+
+    pending: int
+    sent: int
+    failed: int
+
+
+class ReadyRead(BaseModel):
+    status: Literal["ok"]
+    outbox: OutboxCounts
+
+
+class NotReadyRead(BaseModel):
+    status: Literal["unavailable"]
+    error: str  # the exception's class name, nothing more
+
+
+@router.get("/healthz", response_model=HealthRead)
 async def healthz() -> dict[str, str]:
     """The process is up (no dependencies checked)."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "The database does not answer"}})
+@router.get(
+    "/readyz",
+    response_model=ReadyRead,
+    responses={503: {"model": NotReadyRead, "description": "The database does not answer"}},
+)
 def readyz(core: CoreServicesDep) -> JSONResponse:
     """Ready when the database answers; also reports the outbox backlog for operators."""
     try:
@@ -36,11 +65,17 @@ def readyz(core: CoreServicesDep) -> JSONResponse:
     "/metrics",
     response_class=Response,
     responses={
-        200: {"content": {"text/plain": {}}, "description": "Prometheus text format"},
-        401: {"description": "METRICS_TOKEN is set and the bearer token does not match"},
+        200: {
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+            "description": "Prometheus text format",
+        },
+        401: {
+            "model": ErrorRead,
+            "description": "METRICS_TOKEN is set and the bearer token does not match",
+        },
     },
 )
-def prometheus_metrics(request: Request, core: CoreServicesDep) -> Response:
+def metrics(request: Request, core: CoreServicesDep) -> Response:
     """Request latency per route, leads, emails, logins, spam. Set METRICS_TOKEN to protect it."""
     token = core.settings.metrics_token
     if token is not None:
@@ -53,7 +88,7 @@ def prometheus_metrics(request: Request, core: CoreServicesDep) -> Response:
                 headers={"WWW-Authenticate": "Bearer"},
             )
     return Response(
-        metrics.render(core.metrics_registry),
-        media_type=metrics.CONTENT_TYPE_LATEST,
+        render(core.metrics_registry),
+        media_type=CONTENT_TYPE_LATEST,
         headers={"Cache-Control": "no-store"},
     )

@@ -62,7 +62,9 @@ def claim_idempotency_key(
                 return None
             if row.request_hash != fingerprint:
                 raise InvalidInputError(
-                    "This Idempotency-Key was already used with different fields."
+                    "This Idempotency-Key was already used with different fields.",
+                    field="Idempotency-Key",
+                    location="header",
                 )
             if row.lead_id is not None:
                 return row.lead_id

@@ -12,7 +12,7 @@ from lead_manager.core.dependencies import (
     SessionDep,
     WriteSessionDep,
 )
-from lead_manager.core.openapi import error_responses
+from lead_manager.core.openapi import LOCATION_HEADER, error_responses
 from lead_manager.leads import service
 from lead_manager.leads.dependencies import (
     LeadByPath,
@@ -35,6 +35,8 @@ from lead_manager.leads.schemas import (
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
 
+BINARY = {"type": "string", "format": "binary"}
+
 # API responses get no-store from the middleware; the resume download also serves the pages.
 NO_STORE = "no-store"
 IdempotencyKey = Annotated[
@@ -53,7 +55,10 @@ IdempotencyKey = Annotated[
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=LeadCreated,
-    responses=error_responses(400, 409, 413, 415, 422, 429),
+    responses={
+        201: {"description": "The lead was stored", "headers": LOCATION_HEADER},
+        **error_responses(400, 409, 413, 415, 422, 429, 503),
+    },
 )
 async def submit_lead(
     data: Annotated[LeadCreate, Form()],
@@ -97,7 +102,7 @@ def _detail(session: SessionDep, lead: LeadByPath) -> LeadDetail:
 
 
 @router.get("/{lead_id}", response_model=LeadDetail, responses=error_responses(401, 404, 422))
-def read_lead(lead: LeadByPath, session: SessionDep) -> LeadDetail:
+def get_lead(lead: LeadByPath, session: SessionDep) -> LeadDetail:
     return _detail(session, lead)
 
 
@@ -126,10 +131,17 @@ def update_lead(
     responses={
         200: {
             # The type detected from the content at upload (text is served as UTF-8).
-            "content": {media_type: {} for media_type in ACCEPTED_TYPES},
+            "content": {media_type: {"schema": BINARY} for media_type in ACCEPTED_TYPES},
             "description": "The uploaded bytes",
+            "headers": {
+                "Content-Disposition": {
+                    "description": "`attachment` with the uploaded file's base name "
+                    "(RFC 6266 `filename*` when it is not ASCII)",
+                    "schema": {"type": "string"},
+                }
+            },
         },
-        **error_responses(401, 404, 422),
+        **error_responses(401, 404, 422, 503),
     },
 )
 def download_resume(

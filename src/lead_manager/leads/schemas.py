@@ -14,7 +14,20 @@ class LeadCreate(BaseModel):
     """The prospect's fields (the resume travels beside them, as a file part)."""
 
     # Not "forbid": the multipart body also carries the resume part and the form's extras.
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "first_name": "Maria",
+                    "last_name": "Garcia",
+                    "email": "maria.garcia@example.com",
+                    "phone": "+1 555 0100",
+                    "message": "I was let go after reporting a safety issue.",
+                }
+            ]
+        },
+    )
 
     first_name: Name
     last_name: Name
@@ -75,7 +88,9 @@ class LeadDetail(LeadRead):
 
 
 class LeadUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"status": "REACHED_OUT"}]}
+    )
 
     status: LeadStatus
     # Required when the new status is DECLINED (checked by the service: repeating the current

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Response, status
 
 from lead_manager.auth.dependencies import AdminUser, CurrentUser
 from lead_manager.core.dependencies import RequestMetaDep, SessionDep
-from lead_manager.core.openapi import error_responses
+from lead_manager.core.openapi import LOCATION_HEADER, error_responses
 from lead_manager.users import service
 from lead_manager.users.dependencies import UserByPath
 from lead_manager.users.schemas import UserCreate, UserRead, UserSelfUpdate, UserUpdate
@@ -13,7 +13,7 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
 
 @router.get("/me", response_model=UserRead, responses=error_responses(401))
-def read_me(user: CurrentUser) -> UserRead:
+def get_me(user: CurrentUser) -> UserRead:
     return UserRead.model_validate(user)
 
 
@@ -30,7 +30,10 @@ def update_me(
     "",
     response_model=UserRead,
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(400, 401, 403, 409, 422),
+    responses={
+        201: {"description": "The new account", "headers": LOCATION_HEADER},
+        **error_responses(400, 401, 403, 409, 422),
+    },
 )
 def create_user(
     data: UserCreate,

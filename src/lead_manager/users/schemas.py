@@ -27,7 +27,19 @@ class UserRead(BaseModel):
 
 
 class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "email": "jordan.lee@firm.example",
+                    "full_name": "Jordan Lee",
+                    "password": "a long passphrase of your own",
+                    "role": "attorney",
+                }
+            ]
+        },
+    )
 
     email: Email
     full_name: FullName = ""
@@ -39,7 +51,9 @@ class UserCreate(BaseModel):
 class UserUpdate(BaseModel):
     """What an admin may change about any account."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"role": "admin"}, {"is_active": False}]}
+    )
 
     role: Role | None = None
     is_active: StrictBool | None = None
@@ -50,7 +64,9 @@ class UserUpdate(BaseModel):
 class UserSelfUpdate(BaseModel):
     """What a user may change about their own account (not role, not active)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"is_available": False}]}
+    )
 
     is_available: StrictBool | None = None
     full_name: FullName | None = None
