@@ -55,7 +55,10 @@ def test_readyz_is_503_when_the_database_does_not_answer(tmp_path) -> None:
     try:
         with server.client() as client:
             assert client.get("/healthz").status_code == 200
-            assert client.get("/readyz").status_code == 503
+            not_ready = client.get("/readyz")
+            assert not_ready.status_code == 503
+            assert not_ready.json()["status"] == "unavailable"
+            assert int(not_ready.headers["Retry-After"]) > 0
     finally:
         server.stop()
 

@@ -283,6 +283,9 @@ def test_idempotency_key_with_different_fields_is_422(api, public) -> None:
     assert submit(public, headers=headers).status_code == 201
     response = submit(public, headers=headers, first_name="Someone")
     assert response.status_code == 422
+    # Shaped like every 422 (the OpenAPI ValidationErrorRead): the header is named.
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["header", "Idempotency-Key"] and error["type"] and error["msg"]
     with api.session() as session:
         assert session.scalar(select(func.count()).select_from(Lead)) == 1
 

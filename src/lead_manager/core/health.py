@@ -12,7 +12,7 @@ from sqlalchemy import text
 
 from lead_manager.core.dependencies import CoreServicesDep
 from lead_manager.core.metrics import CONTENT_TYPE_LATEST, render
-from lead_manager.core.openapi import ErrorRead
+from lead_manager.core.openapi import RETRY_AFTER_HEADER, ErrorRead
 
 router = APIRouter(tags=["operations"])
 
@@ -48,7 +48,13 @@ async def healthz() -> dict[str, str]:
 @router.get(
     "/readyz",
     response_model=ReadyRead,
-    responses={503: {"model": NotReadyRead, "description": "The database does not answer"}},
+    responses={
+        503: {
+            "model": NotReadyRead,
+            "description": "The database does not answer",
+            "headers": RETRY_AFTER_HEADER,
+        }
+    },
 )
 def readyz(core: CoreServicesDep) -> JSONResponse:
     """Ready when the database answers; also reports the outbox backlog for operators."""
@@ -57,7 +63,11 @@ def readyz(core: CoreServicesDep) -> JSONResponse:
             connection.execute(text("SELECT 1"))
             backlog = core.count_backlog(connection)
     except Exception as exc:  # any failure to reach the database means "not ready"
-        return JSONResponse({"status": "unavailable", "error": type(exc).__name__}, status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "error": type(exc).__name__},
+            status_code=503,
+            headers={"Retry-After": "5"},  # like every 503 here
+        )
     return JSONResponse({"status": "ok", "outbox": backlog})
 
 
