@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import time
 
 import httpx
@@ -158,3 +159,74 @@ def test_fresh_checkout_flow_first_admin_serve_login_submit(tmp_path) -> None:
 )
 def test_help(tmp_path, args) -> None:
     assert run(tmp_path, *args).returncode == 0
+
+
+SUBCOMMANDS = [
+    "migrate",
+    "serve",
+    "worker",
+    "create-user",
+    "cleanup-orphans",
+    "retry-emails",
+    "ensure-admin",
+]
+
+
+def test_every_option_of_every_command_has_help() -> None:
+    import argparse
+
+    from lead_manager.cli import build_parser
+
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    assert sorted(commands.choices) == sorted(SUBCOMMANDS)
+    for name, command in commands.choices.items():
+        for action in command._actions:
+            assert action.help, f"{name} {action.option_strings} has no help text"
+    assert all(choice.help for choice in commands._choices_actions)
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_help_of_each_command(tmp_path, command) -> None:
+    result = run(tmp_path, command, "--help")
+    assert result.returncode == 0
+    assert f"usage: lead-manager {command}" in result.stdout
+
+
+def test_create_user_help_says_the_password_comes_from_stdin(tmp_path) -> None:
+    result = run(tmp_path, "create-user", "--help")
+    # Shown without brackets in the usage line: required.
+    assert re.search(r"\] --password-stdin\b|\s--password-stdin\n", result.stdout)
+    assert "[--password-stdin]" not in result.stdout
+    assert "required" in result.stdout and "standard input" in result.stdout
+
+
+def test_version_from_the_package_metadata(tmp_path) -> None:
+    from importlib.metadata import version
+
+    result = run(tmp_path, "--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"lead-manager {version('lead-manager')}"
+
+
+def test_python_dash_m_is_the_same_command(tmp_path) -> None:
+    module = subprocess.run(
+        [sys.executable, "-m", "lead_manager", "--version"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(),
+    )
+    assert module.returncode == 0, module.stderr
+    assert module.stdout == run(tmp_path, "--version").stdout
+    migrate = subprocess.run(
+        [sys.executable, "-m", "lead_manager", "migrate"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(),
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    assert (tmp_path / "var" / "lead_manager.db").exists()

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+from lead_manager import __version__
 from lead_manager.core.settings import get_settings
 
 
@@ -94,8 +95,6 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     from lead_manager.users.schemas import UserCreate
     from lead_manager.users.service import create_user
 
-    if not args.password_stdin:
-        return _fail("the password must come from standard input: add --password-stdin")
     password = sys.stdin.readline().rstrip("\r\n")
     try:
         data = UserCreate(
@@ -192,28 +191,59 @@ def cmd_retry_emails(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lead-manager", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="lead-manager",
+        description="Lead intake and management for law firms. Settings come from the "
+        "environment and ./.env (see docs/configuration.md).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(
         handler=cmd_migrate
     )
 
     serve = sub.add_parser("serve", help="run the HTTP app (with the dispatcher by default)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--no-dispatcher", action="store_true", help="leave email to `worker`")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=8000, help="port to listen on (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="number of server processes (default: %(default)s); see README, scaling out",
+    )
+    serve.add_argument(
+        "--no-dispatcher",
+        action="store_true",
+        help="do not send email from this process; run `lead-manager worker` for it",
+    )
     serve.set_defaults(handler=cmd_serve)
 
-    sub.add_parser("worker", help="run only the outbox dispatcher").set_defaults(handler=cmd_worker)
+    sub.add_parser(
+        "worker", help="run only the outbox dispatcher (email); any number may run at once"
+    ).set_defaults(handler=cmd_worker)
 
-    create = sub.add_parser("create-user", help="create an account")
-    create.add_argument("--email", required=True)
-    create.add_argument("--role", choices=["attorney", "admin"], required=True)
-    create.add_argument("--name", default="")
+    create = sub.add_parser(
+        "create-user",
+        help="create an account (password read from standard input)",
+        description="Create an account. The password is read from standard input, never "
+        "from the command line, e.g. `lead-manager create-user --email jane@firm.example "
+        "--role attorney --password-stdin < password.txt`.",
+    )
+    create.add_argument("--email", required=True, help="the account's email address (login)")
     create.add_argument(
-        "--password-stdin", action="store_true", help="read the password from stdin"
+        "--role", choices=["attorney", "admin"], required=True, help="attorney or admin"
+    )
+    create.add_argument("--name", default="", help="full name shown in the app (optional)")
+    create.add_argument(
+        "--password-stdin",
+        action="store_true",
+        required=True,
+        help="required: read the password from the first line of standard input",
     )
     create.set_defaults(handler=cmd_create_user)
 
@@ -258,7 +288,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemaBehindError as exc:
         return _fail(str(exc))
     return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())
