@@ -1,26 +1,46 @@
-# lead-manager: `make run` serves on http://127.0.0.1:8000, `make test` runs the whole suite.
+# lead-manager: `make run` serves on http://127.0.0.1:8000, `make test` runs the whole suite,
+# `make help` lists every target.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Two installs: running needs only the package; the tests and tools need the dev extra too.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint typecheck bench install clean audit
+.DEFAULT_GOAL := help
+.PHONY: help install install-dev run migrate worker test lint format typecheck audit bench clean
 
-$(STAMP): pyproject.toml
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml $(RUN_STAMP)
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $@
 
-install: $(STAMP)
+install: $(RUN_STAMP) ## create .venv with what running needs
+install-dev: $(DEV_STAMP) ## add the test and lint tools (the dev extra)
 
-run: $(STAMP)
+run: $(RUN_STAMP) ## migrate, create a first admin if none, serve on 127.0.0.1:8000
 	$(BIN)/lead-manager migrate
 	$(BIN)/lead-manager ensure-admin
 	$(BIN)/lead-manager serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP)
+migrate: $(RUN_STAMP) ## upgrade the database to the latest schema
+	$(BIN)/lead-manager migrate
+
+worker: $(RUN_STAMP) ## run only the outbox dispatcher (email), beside `serve --no-dispatcher`
+	$(BIN)/lead-manager worker
+
+test: $(DEV_STAMP) ## lint, format check, type check, the whole test suite, dependency audit
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src bench
@@ -30,7 +50,7 @@ test: $(STAMP)
 # Known vulnerabilities (PyPI's advisory data) in every installed dependency: fails on a finding.
 # Needs the network: when PyPI cannot be reached, or the audit runs past 3 minutes, it says so and
 # passes, so an outage does not fail the build (a finding always does).
-audit: $(STAMP)
+audit: $(DEV_STAMP) ## known vulnerabilities in the installed dependencies (pip-audit)
 	@if ! $(BIN)/python -c "import urllib.request as u; u.urlopen('https://pypi.org/pypi/pip/json', timeout=10)" 2>/dev/null; then \
 		echo "audit: SKIPPED, pypi.org unreachable"; \
 	else \
@@ -40,15 +60,18 @@ audit: $(STAMP)
 		elif [ $$status -ne 0 ]; then exit $$status; fi; \
 	fi
 
-lint: $(STAMP)
+lint: $(DEV_STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-typecheck: $(STAMP)
+format: $(DEV_STAMP) ## format the code with ruff
+	$(BIN)/ruff format src tests bench
+
+typecheck: $(DEV_STAMP) ## mypy --strict
 	$(BIN)/mypy src bench
 
-bench: $(STAMP)
+bench: $(DEV_STAMP) ## the benchmarks (see docs/performance.md)
 	$(BIN)/python -m bench
 
-clean:
+clean: ## remove the virtualenv, var/ and caches
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .coverage*
