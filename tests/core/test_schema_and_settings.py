@@ -36,3 +36,12 @@ def test_development_generates_one_key_and_keeps_it(tmp_path) -> None:
 def test_trusted_proxies_from_comma_separated_env(monkeypatch) -> None:
     monkeypatch.setenv("TRUSTED_PROXIES", "10.0.0.1, 10.1.0.0/16")
     assert Settings(_env_file=None).trusted_proxies == ["10.0.0.1", "10.1.0.0/16"]  # type: ignore[call-arg]
+
+
+def test_firm_phone_and_address_are_optional_single_lines(monkeypatch) -> None:
+    monkeypatch.setenv("FIRM_PHONE", "  ")
+    monkeypatch.setenv("FIRM_ADDRESS", " 12 Court Street ")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.firm_phone is None and settings.firm_address == "12 Court Street"
+    with pytest.raises(ValidationError, match="control characters"):
+        Settings(_env_file=None, firm_phone="+1 555\r\nBcc: x@y.z")  # type: ignore[call-arg]

@@ -10,8 +10,17 @@ from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    SecretStr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from lead_manager.core.validation import check_single_line
 
 # Values that appear in examples and tutorials; a production deployment using one is misconfigured.
 PLACEHOLDER_SECRETS = frozenset(
@@ -28,6 +37,12 @@ PLACEHOLDER_SECRETS = frozenset(
     }
 )
 MIN_SECRET_KEY_LENGTH = 32
+# Text shown on pages and in email headers' neighbourhood: one line, trimmed, reasonably short.
+SingleLineSetting = Annotated[
+    str,
+    AfterValidator(check_single_line),
+    StringConstraints(strip_whitespace=True, max_length=200),
+]
 
 
 class Environment(StrEnum):
@@ -55,6 +70,9 @@ class Settings(BaseSettings):
     mail_dir: Path = Path("var/mail")
     email_from: str = "leads@localhost"
     firm_name: str = "Our law firm"
+    # Shown to prospects (thank-you page, page footer, acknowledgement email); left out when unset.
+    firm_phone: SingleLineSetting | None = None
+    firm_address: SingleLineSetting | None = None
 
     storage_url: str = "file://var/resumes"
     s3_endpoint_url: str | None = None
@@ -91,6 +109,11 @@ class Settings(BaseSettings):
     dispatcher_retry_base_seconds: float = Field(default=5.0, gt=0)
     dispatcher_retry_max_seconds: float = Field(default=3600.0, gt=0)
     idempotency_ttl_hours: int = Field(default=24, ge=24)
+
+    @field_validator("firm_phone", "firm_address", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("trusted_proxies", "cors_origins", mode="before")
     @classmethod

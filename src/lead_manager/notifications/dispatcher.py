@@ -89,7 +89,11 @@ class Dispatcher:
         self.transport = transport or create_transport(settings)
         self.templates = create_environment()
         self.context = MailContext(
-            settings.firm_name, settings.email_from, settings.public_base_url
+            settings.firm_name,
+            settings.email_from,
+            settings.public_base_url,
+            firm_phone=settings.firm_phone,
+            firm_address=settings.firm_address,
         )
         self._stop = threading.Event()
         log.info("dispatcher ready", worker=self.worker_id, transport=self.transport.description)

@@ -30,6 +30,8 @@ class MailContext:
     firm_name: str
     sender: str
     public_base_url: str
+    firm_phone: str | None = None
+    firm_address: str | None = None
 
 
 def create_environment() -> Environment:
@@ -71,6 +73,8 @@ def render(
         "lead": lead,
         "recipient": recipient,
         "firm_name": context.firm_name,
+        "firm_phone": context.firm_phone,
+        "firm_address": context.firm_address,
         "lead_url": f"{context.public_base_url.rstrip('/')}/leads/{lead.id}",
     }
     message = EmailMessage(policy=SMTP)

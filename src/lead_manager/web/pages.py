@@ -109,6 +109,8 @@ def render(
     services = services_of(request)
     base = {
         "firm_name": services.settings.firm_name,
+        "firm_phone": services.settings.firm_phone,
+        "firm_address": services.settings.firm_address,
         "user": user,
         "is_admin": user is not None and user.role == "admin",
         "csrf_token": csrf_token(request, services.signing_key),
