@@ -152,3 +152,10 @@ def test_patterns_hold_no_raw_control_or_astral_characters(document: dict[str, A
         pattern = json.loads(literal)
         assert all(0x20 <= ord(c) < 0x7F for c in pattern), pattern
         re.compile(pattern)  # Python's re, as validators use it
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_docs_pages_name_no_other_host(api: LiveServer, public, path: str) -> None:
+    page = public.get(path)
+    assert page.status_code == 200
+    assert re.findall(r"(?:https?:)?//[\w.-]+", page.text) == []
