@@ -89,7 +89,13 @@ class LeadDetail(LeadRead):
 
 class LeadUpdate(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"status": "REACHED_OUT"}]}
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"status": "REACHED_OUT"},
+                {"status": "DECLINED", "reason": "Outside our practice areas."},
+            ]
+        },
     )
 
     status: LeadStatus
