@@ -40,15 +40,20 @@ def _member(name: str, compress_type: int = zipfile.ZIP_DEFLATED) -> zipfile.Zip
     return entry
 
 
-def docx() -> bytes:
+_DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+# What Word writes for a .docm: a macro-enabled main part and a VBA project beside it.
+DOCM_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
+
+
+def docx(*, main_type: str = _DOCX_MAIN, extra: dict[str, bytes] | None = None) -> bytes:
+    """A DOCX; `main_type` and `extra` members make its macro-carrying variants."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
             _member("[Content_Types].xml"),
             '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
             'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
-            'officedocument.wordprocessingml.document.main+xml"/></Types>',
+            f'<Override PartName="/word/document.xml" ContentType="{main_type}"/></Types>',
         )
         archive.writestr(
             _member("_rels/.rels"),
@@ -63,10 +68,18 @@ def docx() -> bytes:
             'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Jane Doe</w:t></w:r></w:p>'
             "</w:body></w:document>",
         )
+        for name, data in (extra or {}).items():
+            archive.writestr(_member(name), data)
     return buffer.getvalue()
 
 
-def odt() -> bytes:
+def docm() -> bytes:
+    """A macro-enabled Word document: macroEnabled main part and word/vbaProject.bin."""
+    return docx(main_type=DOCM_MAIN, extra={"word/vbaProject.bin": doc_with_macros()})
+
+
+def odt(extra: dict[str, bytes] | None = None) -> bytes:
+    """An ODT; `extra` members make its macro-carrying variants (Basic/, Scripts/)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr(
@@ -85,15 +98,35 @@ def odt() -> bytes:
             'opendocument:xmlns:office:1.0"><office:body><office:text>Jane Doe</office:text>'
             "</office:body></office:document-content>",
         )
+        for name, data in (extra or {}).items():
+            archive.writestr(_member(name), data)
     return buffer.getvalue()
 
 
-def rtf() -> bytes:
-    return b"{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times;}}\\f0\\fs24 Jane Doe \\par Attorney resume.}\n"
+def rtf(body: bytes = b"Jane Doe \\par Attorney resume.") -> bytes:
+    return b"{\\rtf1\\ansi\\deff0 {\\fonttbl {\\f0 Times;}}\\f0\\fs24 " + body + b"}\n"
+
+
+def rtf_with_object() -> bytes:
+    """An embedded OLE object, the carrier of the equation-editor exploits (CVE-2017-11882)."""
+    return rtf(
+        b"Jane Doe {\\object\\objemb\\objw380\\objh260{\\*\\objclass Equation.3}"
+        b"{\\*\\objdata 01050000020000000b0000004571756174696f6e2e3300000000000000000000}}"
+    )
 
 
 def doc() -> bytes:
     """A minimal Compound File (OLE2) holding a `WordDocument` stream, as Word 97-2003 writes."""
+    return _compound_file(macro_storage=None)
+
+
+def doc_with_macros(storage: str = "Macros") -> bytes:
+    """A Word 97-2003 file with a VBA project: Word keeps it in `Macros/VBA`, Excel in
+    `_VBA_PROJECT_CUR/VBA`. The storages are what marks a macro-carrying file."""
+    return _compound_file(macro_storage=storage)
+
+
+def _compound_file(macro_storage: str | None) -> bytes:
     sector = 512
     free, end, fat_sector, no_stream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
     stream = (b"\xec\xa5\xc1\x00" + b"Jane Doe resume ").ljust(4096, b"\x00")
@@ -111,26 +144,34 @@ def doc() -> bytes:
     fat = [fat_sector, end] + [3 + i for i in range(stream_sectors - 1)] + [end]
     fat += [free] * (sector // 4 - len(fat))
 
-    def entry(name: str, kind: int, child: int, start: int, size: int) -> bytes:
+    def entry(
+        name: str, kind: int, child: int, start: int, size: int, left: int = no_stream
+    ) -> bytes:
         raw = bytearray(128)
         encoded = (name + "\x00").encode("utf-16-le") if name else b""
         raw[0 : len(encoded)] = encoded
         struct.pack_into("<HBB", raw, 64, len(encoded), kind, 1)
-        struct.pack_into("<III", raw, 68, no_stream, no_stream, child)
+        struct.pack_into("<III", raw, 68, left, no_stream, child)
         struct.pack_into("<IQ", raw, 116, start, size)
         return bytes(raw)
 
+    if macro_storage is None:
+        extra = entry("", 0, no_stream, 0, 0) + entry("", 0, no_stream, 0, 0)
+    else:
+        # Sibling order is by name length first: the macro storage sorts before WordDocument.
+        extra = entry(macro_storage, 1, 3, 0, 0) + entry("VBA", 1, no_stream, 0, 0)
     directory = (
         entry("Root Entry", 5, 1, end, 0)
-        + entry("WordDocument", 2, no_stream, 2, len(stream))
-        + entry("", 0, no_stream, 0, 0)
-        + entry("", 0, no_stream, 0, 0)
+        + entry(
+            "WordDocument", 2, no_stream, 2, len(stream), left=2 if macro_storage else no_stream
+        )
+        + extra
     )
     return bytes(header) + struct.pack("<128I", *fat) + directory + stream
 
 
 def text() -> bytes:
-    return "Jane Doe\nSenior Paralegal — 8 years\nEmail: jane <at> example.com\n".encode()
+    return "Jane Doe\nSenior Paralegal — <5 years in firms, a > b\nEmail: jane (at) example.com\n".encode()
 
 
 def html_disguised_as_pdf() -> bytes:

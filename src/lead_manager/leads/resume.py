@@ -6,10 +6,12 @@ import codecs
 import re
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import BinaryIO
 
 import magic
+import olefile
 
 from lead_manager.core.errors import (
     InvalidInputError,
@@ -24,6 +26,7 @@ ODT = "application/vnd.oasis.opendocument.text"
 RTF = "application/rtf"
 TEXT = "text/plain"
 
+# Each accepted type and its usual extension (CONTRACT.md: what a download's name must end in).
 ACCEPTED_TYPES: dict[str, str] = {
     PDF: ".pdf",
     DOC: ".doc",
@@ -46,16 +49,22 @@ _MAGIC_ALIASES = {
 }
 _ZIP_TYPES = {"application/zip", "application/x-zip-compressed", "application/octet-stream"}
 _SNIFF_BYTES = 1 << 20
-# Markup: declarations, comments, CDATA, closing tags, and opening tags of HTML/SVG/XML elements.
-# Plain text such as "jane <at> example.com" or "<Name>" is not markup.
-_MARKUP = re.compile(
-    rb"<(?:!doctype|\?xml|!--|!\[cdata\[|/[a-z][a-z0-9:-]*\s*>"
-    rb"|(?:html|head|body|script|style|iframe|frame|frameset|svg|math|img|image|a|div|span|p|b|i|u"
-    rb"|em|strong|table|tr|td|th|form|input|button|textarea|select|link|meta|object|embed|base"
-    rb"|br|hr|h[1-6]|ul|ol|li|xsl:[a-z]+|template|video|audio|source|details|dialog|marquee"
-    rb"|title|noscript|applet|foreignobject)(?:\s[^<>]*)?/?>)",
-    re.IGNORECASE,
-)
+# Markup (CONTRACT.md): anything a browser would read as a tag, that is `<` directly followed by
+# a letter (an element), `/` (an end tag), `!` (doctype, comment, CDATA) or `?` (XML declaration,
+# processing instruction). `<5 years`, `I <3 Python` and `a < b` are prose.
+_MARKUP = re.compile(r"<[/!?]|<[^\W\d_]")
+# RTF control words of embedded objects (\object, \objdata, \objemb, \objlink, \objupdate, ...):
+# how the equation-editor exploits and other OLE payloads travel inside an RTF file.
+_RTF_OBJECT = re.compile(rb"\\obj[a-z]", re.IGNORECASE)
+# Parts that carry macros in an office zip: a VBA project (DOCX/DOCM), Basic or script
+# libraries (ODT).
+_VBA_PROJECT_PART = "vbaproject.bin"
+_ODF_MACRO_FOLDERS = ("basic/", "scripts/")
+# Content types of a macro-enabled Word package (.docm/.dotm parts, the VBA project itself).
+_MACRO_CONTENT_TYPE = re.compile(rb"macroEnabled|vbaProject", re.IGNORECASE)
+# OLE storages that hold a VBA project: Word (`Macros`), Excel (`_VBA_PROJECT_CUR`), `VBA` itself.
+_OLE_MACRO_STORAGES = frozenset({"macros", "_vba_project_cur", "vba"})
+_SCAN_CHUNK = 256 * 1024
 _MAX_FILENAME_BYTES = 255
 
 
@@ -88,6 +97,12 @@ def inspect_resume(file: BinaryIO, declared_name: str | None, max_bytes: int) ->
         raise UnsupportedMediaTypeError(
             f"The resume must be a {ACCEPTED_LABEL} document (this file looks like {detected})."
         )
+    active = _active_content(file, content_type)
+    if active is not None:
+        raise UnsupportedMediaTypeError(
+            f"The resume {active}: please send it as a PDF, or save it without them first."
+        )
+    file.seek(0)
     return ResumeInfo(
         content_type, size, safe_filename(declared_name, ACCEPTED_TYPES[content_type])
     )
@@ -116,20 +131,83 @@ def _is_plain_utf8_text(file: BinaryIO) -> bool:
     """UTF-8 all the way through, no NUL, and no markup (HTML, XML, SVG…)."""
     file.seek(0)
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-    tail = b""
+    tail = ""
     try:
-        while chunk := file.read(256 * 1024):
+        while chunk := file.read(_SCAN_CHUNK):
             if b"\x00" in chunk:
                 return False
-            decoder.decode(chunk)
-            # Overlap chunks so a tag split across a boundary is still seen.
-            if _MARKUP.search(tail + chunk):
+            text = decoder.decode(chunk)
+            # The last character of the previous chunk too, so a `<` at a boundary is still seen.
+            if _MARKUP.search(tail + text):
                 return False
-            tail = chunk[-512:]
+            tail = text[-1:] or tail
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _active_content(file: BinaryIO, content_type: str) -> str | None:
+    """What makes an accepted type unsafe to pass on: macros (a VBA project, Basic or script
+    libraries) or, in RTF, embedded objects. None when there is none."""
+    file.seek(0)
+    if content_type in (DOCX, ODT) and _zip_carries_macros(file):
+        return "carries macros"
+    if content_type == DOC and _ole_carries_macros(file):
+        return "carries macros"
+    if content_type == RTF and _contains(file, _RTF_OBJECT, overlap=16):
+        return "carries embedded objects"
+    return None
+
+
+def _zip_carries_macros(file: BinaryIO) -> bool:
+    try:
+        with zipfile.ZipFile(file) as archive:
+            for info in archive.infolist():
+                name = info.filename.lower()
+                if name.endswith(_VBA_PROJECT_PART) or name.startswith(_ODF_MACRO_FOLDERS):
+                    return True
+                if name == "[content_types].xml":
+                    with archive.open(info) as part:
+                        if _MACRO_CONTENT_TYPE.search(part.read(_SCAN_CHUNK)):
+                            return True
+    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError, EOFError, zlib.error):
+        # libmagic called it a document, but its parts cannot be read to vouch for them.
+        return True
+    return False
+
+
+def _ole_carries_macros(file: BinaryIO) -> bool:
+    try:
+        with olefile.OleFileIO(file) as ole:
+            entries = ole.listdir(streams=True, storages=True)
+    except Exception:
+        # Hostile input to a third-party parser: whatever it fails with, the file's storages
+        # cannot be vouched for, so it is refused rather than passed on.
+        return True
+    return any(part.lower() in _OLE_MACRO_STORAGES for path in entries for part in path)
+
+
+def _contains(file: BinaryIO, pattern: re.Pattern[bytes], overlap: int) -> bool:
+    """Whether `pattern` (at most `overlap` bytes long) occurs anywhere in the file."""
+    file.seek(0)
+    tail = b""
+    while chunk := file.read(_SCAN_CHUNK):
+        if pattern.search(tail + chunk):
+            return True
+        tail = chunk[-overlap:]
+    return False
+
+
+def download_filename(stored: str, content_type: str) -> str:
+    """The name a download is offered under: the stored name, plus the detected type's extension
+    when the name does not already end in one of its usual ones (`cv.pdf.js` as text →
+    `cv.pdf.js.txt`), so a browser or desktop never opens the file as something it is not."""
+    suffix = ACCEPTED_TYPES.get(content_type.partition(";")[0].strip().lower())
+    if suffix is None or stored.lower().endswith(suffix):
+        return stored
+    budget = _MAX_FILENAME_BYTES - len(suffix.encode())
+    return stored.encode()[:budget].decode("utf-8", "ignore") + suffix
 
 
 def safe_filename(declared: str | None, default_suffix: str) -> str:

@@ -21,7 +21,7 @@ from lead_manager.leads.dependencies import (
     SubmissionLimit,
     ValidLeadQuery,
 )
-from lead_manager.leads.resume import ACCEPTED_LABEL, ACCEPTED_TYPES
+from lead_manager.leads.resume import ACCEPTED_LABEL, ACCEPTED_TYPES, download_filename
 from lead_manager.leads.schemas import (
     LeadCreate,
     LeadCreated,
@@ -156,11 +156,16 @@ def download_resume(
 
 
 def resume_response(download: service.ResumeDownload) -> Response:
-    """The stored bytes as an attachment; shared with the web page's download link."""
+    """The stored bytes as an attachment; shared with the web page's download link.
+
+    The name gets the detected type's extension at download, not at upload, so that names
+    stored before the rule existed are served safely too.
+    """
+    filename = download_filename(download.filename, download.content_type)
     headers = {
         "Cache-Control": NO_STORE,
         "X-Content-Type-Options": "nosniff",
-        "Content-Disposition": content_disposition(download.filename),
+        "Content-Disposition": content_disposition(filename),
     }
     if download.path is not None:
         return FileResponse(download.path, media_type=download.content_type, headers=headers)
