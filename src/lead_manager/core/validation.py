@@ -51,6 +51,26 @@ _SINGLE_LINE = Field(
         "pattern": f"^[^{_escaped_class(_TAB_LF_CR + _OTHER_CONTROLS, bmp_only=True)}]*$"
     },
 )
+# Unicode white space as str.isspace() and str.strip() see it (Zs, and the tab, line and
+# separator controls); tests/core/test_validation.py checks it against str.isspace().
+# fmt: off
+_WHITE_SPACE = (
+    (0x09, 0x0D), (0x1C, 0x20), (0x85, 0x85), (0xA0, 0xA0), (0x1680, 0x1680), (0x2000, 0x200A),
+    (0x2028, 0x2029), (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000),
+)
+# fmt: on
+# A single line with at least one character that is not white space.
+_NOT_BLANK_SINGLE_LINE = Field(
+    description="At least one character that is not white space; no control, format or "
+    "line-separator characters (Unicode Cc, Cf, Zl, Zp). Trimmed of white space.",
+    json_schema_extra={
+        "pattern": (
+            f"^[^{_escaped_class(_TAB_LF_CR + _OTHER_CONTROLS, bmp_only=True)}]*"
+            f"[^{_escaped_class(_WHITE_SPACE + _OTHER_CONTROLS, bmp_only=True)}]"
+            f"[^{_escaped_class(_TAB_LF_CR + _OTHER_CONTROLS, bmp_only=True)}]*$"
+        )
+    },
+)
 _MULTI_LINE = Field(
     description="Line breaks and tabs allowed; no other control, format or separator "
     "characters (Unicode Cc, Cf, Zl, Zp).",
@@ -64,6 +84,18 @@ def _no_control_characters(value: str) -> str:
     return value
 
 
+def _trimmed(value: str) -> str:
+    # str.strip() removes every Unicode white space (U+00A0, U+3000, U+2003...), where
+    # pydantic's strip_whitespace checks the length first and trims only after.
+    return value.strip()
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
 def _no_control_characters_but_newlines(value: str) -> str:
     if CONTROL_CHARACTERS_BUT_NEWLINES.search(value):
         raise ValueError("must not contain control characters")
@@ -71,17 +103,23 @@ def _no_control_characters_but_newlines(value: str) -> str:
 
 
 SingleLineText = Annotated[str, AfterValidator(_no_control_characters), _SINGLE_LINE]
+# Control characters are refused before trimming: a name ending in a line break is an attack
+# on a header or a log line, not a typo to tidy.
 Name = Annotated[
     str,
+    StringConstraints(min_length=1, max_length=100),
     AfterValidator(_no_control_characters),
-    _SINGLE_LINE,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(_trimmed),
+    AfterValidator(_not_blank),
+    _NOT_BLANK_SINGLE_LINE,
 ]
+# A person's display name: may be empty, trimmed of white space all the same.
 FullName = Annotated[
     str,
+    StringConstraints(max_length=200),
     AfterValidator(_no_control_characters),
+    AfterValidator(_trimmed),
     _SINGLE_LINE,
-    StringConstraints(strip_whitespace=True, max_length=200),
 ]
 Email = Annotated[
     EmailStr, AfterValidator(_no_control_characters), StringConstraints(max_length=320)
@@ -107,7 +145,9 @@ def check_single_line(value: str) -> str:
 # Why a lead's status changed (a DECLINED lead must have one): one line of plain text.
 StatusReason = Annotated[
     str,
+    StringConstraints(min_length=1, max_length=500),
     AfterValidator(_no_control_characters),
-    _SINGLE_LINE,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    AfterValidator(_trimmed),
+    AfterValidator(_not_blank),
+    _NOT_BLANK_SINGLE_LINE,
 ]
