@@ -102,7 +102,8 @@ def cmd_create_user(args: argparse.Namespace) -> int:
         )
     except ValidationError as exc:
         reasons = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg'].removeprefix('Value error, ')}"
+            for err in exc.errors()
         )
         return _fail(f"invalid user: {reasons}")
     engine = _migrated_engine()
