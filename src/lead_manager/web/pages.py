@@ -57,6 +57,13 @@ def _file_size(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
 
 
+def _percent_encoded(value: str) -> str:
+    """User text for a `mailto:` or `tel:` link: everything but letters, digits, `@` and `+`
+    percent-encoded, so `?`, `&`, `=`, `#` and `%` in an address cannot add a Bcc, a body or
+    any other parameter (jinja's `urlencode` would also encode the `@`)."""
+    return quote(value, safe="@+")
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("lead_manager.web", "templates"),
@@ -66,6 +73,7 @@ def _environment() -> Environment:
     )
     env.filters["when"] = _when
     env.filters["file_size"] = _file_size
+    env.filters["percent_encoded"] = _percent_encoded
     return env
 
 
