@@ -205,3 +205,26 @@ def test_wrong_password_is_handled_and_retried(
         run_until(dispatcher_for(api, right), lambda: all_sent(api))
     assert mailbox.count() == 2
     assert not any("right" in str(r.msg) or "wrong" in str(r.msg) for r in caplog.records)
+
+
+def test_refusals_keep_no_full_address_in_the_log_or_the_outbox(
+    api: LiveServer, attorney: Account, public, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Servers quote the refused address, and smtplib puts it in the exception's key too."""
+    prospect = "jane.prospect@example.org"
+    mailbox = Mailbox(
+        reply=lambda address: f"550 5.1.1 <{address}>: Recipient address rejected"
+        if address == prospect
+        else "451 4.2.0 <{0}> greylisted, try later".format(address)
+    )
+    caplog.set_level(logging.INFO)
+    assert submit(public, email=prospect).status_code == 201
+    with smtp_server(mailbox) as port:
+        assert dispatcher_for(api, smtp_settings(api, port)).run_once() == 2
+    errors = [row.last_error or "" for row in outbox_rows(api)]
+    assert any("550" in e for e in errors) and any("451" in e for e in errors)
+    logged = "\n".join(str(record.msg) for record in caplog.records)
+    for text in [*errors, logged]:
+        assert prospect not in text and attorney.email not in text
+    assert any("j***@example.org" in e for e in errors)
+    assert "j***@example.org" in logged

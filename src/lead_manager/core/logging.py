@@ -7,18 +7,27 @@ request carries it, and the outbox copies it into the messages the request cause
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import Any
 
 import structlog
 
 MASKED = "***"
+# Anything address-shaped inside free text (an SMTP server's reply, an exception's message).
+_ADDRESS_IN_TEXT = re.compile(r"[^\s<>()\[\]{}'\",;:@\\]+@[^\s<>()\[\]{}'\",;:@\\]+")
 
 
 def mask_email(address: str) -> str:
     """`jane.doe@example.com` → `j***@example.com`: enough to correlate, not to identify."""
     local, _, domain = address.partition("@")
     return f"{local[:1]}{MASKED}@{domain}" if domain else MASKED
+
+
+def mask_emails_in(text: str) -> str:
+    """Every address in `text` masked as `mask_email` does: for error messages that quote the
+    recipient, e.g. `{'jane@example.com': (550, b'No such user')}`."""
+    return _ADDRESS_IN_TEXT.sub(lambda match: mask_email(match.group()), text)
 
 
 def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
@@ -34,7 +43,11 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
         shared.append(structlog.processors.format_exc_info)
         renderer = structlog.processors.JSONRenderer()
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=False)
+        # Plain tracebacks: with `rich` or `better-exceptions` installed the default formatter
+        # prints every frame's local variables, a plaintext password among them.
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

@@ -29,7 +29,7 @@ from lead_manager.core.db import (
     transaction,
     utcnow,
 )
-from lead_manager.core.logging import mask_email
+from lead_manager.core.logging import mask_email, mask_emails_in
 from lead_manager.core.metrics import EMAILS_FAILED, EMAILS_SENT
 from lead_manager.core.settings import Settings
 from lead_manager.leads import repository as leads
@@ -165,7 +165,7 @@ class Dispatcher:
             log.warning(
                 "mail transport unavailable",
                 transport=self.transport.description,
-                error=f"{type(exc).__name__}: {exc}",
+                error=mask_emails_in(f"{type(exc).__name__}: {exc}"),
                 messages=len(pending),
             )
             for message in pending:
@@ -233,6 +233,9 @@ class Dispatcher:
             return render(self.templates, message.kind, message.id, lead, recipient, self.context)
 
     def _record_failure(self, message: ClaimedMessage, error: str, *, permanent: bool) -> None:
+        # SMTP refusals quote the recipient (`{'jane@example.com': (550, ...)}`): neither the log
+        # nor the outbox row keeps a full address.
+        error = mask_emails_in(error)
         attempts = message.attempts + 1
         give_up = permanent or attempts >= self.settings.dispatcher_max_attempts
         EMAILS_FAILED.labels(permanent=str(give_up).lower()).inc()
