@@ -213,9 +213,11 @@ def test_refusals_keep_no_full_address_in_the_log_or_the_outbox(
     """Servers quote the refused address, and smtplib puts it in the exception's key too."""
     prospect = "jane.prospect@example.org"
     mailbox = Mailbox(
-        reply=lambda address: f"550 5.1.1 <{address}>: Recipient address rejected"
-        if address == prospect
-        else f"451 4.2.0 <{address}> greylisted, try later"
+        reply=lambda address: (
+            f"550 5.1.1 <{address}>: Recipient address rejected"
+            if address == prospect
+            else f"451 4.2.0 <{address}> greylisted, try later"
+        )
     )
     caplog.set_level(logging.INFO)
     assert submit(public, email=prospect).status_code == 201

@@ -20,9 +20,7 @@ def link(page: str, scheme: str) -> str:
     return html.unescape(match.group(1))
 
 
-def test_mailto_link_cannot_add_a_bcc_or_a_body(
-    api: LiveServer, attorney: Account, public
-) -> None:
+def test_mailto_link_cannot_add_a_bcc_or_a_body(api: LiveServer, attorney: Account, public) -> None:
     response = submit(public, email=HOSTILE_EMAIL)
     assert response.status_code == 201, response.text  # a valid address, oddly shaped
     page = web_login(api, attorney.email).get(f"/leads/{response.json()['id']}").text
