@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
+import tempfile
 from datetime import timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -173,19 +176,44 @@ class Settings(BaseSettings):
         """The JWT key: configured, or (outside production) generated once into a file."""
         if self.secret_key is not None:
             return self.secret_key.get_secret_value()
-        path = self.secret_key_file
-        if path.exists():
-            return path.read_text().strip()
+        return development_key(self.secret_key_file)
+
+
+def development_key(path: Path) -> str:
+    """The key kept in `path`, created on first use.
+
+    `serve --workers N` starts several processes at once, and all must agree on one key. A new
+    key is written whole to a private temporary file and hard-linked into place: the link is
+    atomic and fails if the file exists, so the first writer wins and no reader ever sees a
+    partly written (empty) key file.
+    """
+    key = _read_key(path)
+    if key is None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
-            # "x": several workers starting at once must agree on one key.
-            with path.open("x") as handle:
-                path.chmod(0o600)
-                handle.write(key)
-        except FileExistsError:
-            return path.read_text().strip()
-        return key
+            with os.fdopen(descriptor, "w") as handle:  # mkstemp: mode 0600
+                handle.write(secrets.token_urlsafe(48))
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):  # another process was first: use its key
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+        key = _read_key(path)
+    if not key:
+        raise RuntimeError(
+            f"the key file {path} is empty: delete it to have a new key generated, or set "
+            "SECRET_KEY"
+        )
+    return key
+
+
+def _read_key(path: Path) -> str | None:
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return None
 
 
 @lru_cache
