@@ -15,10 +15,13 @@ RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --shell /usr/sbin/nologin app
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
+COPY requirements/run.lock ./requirements/run.lock
+# The runtime dependencies from the lock (versions pinned, hashes checked), no `[dev]` extra;
+# then the package itself without resolving anything again.
+RUN pip install --require-hashes -r requirements/run.lock
 COPY src ./src
-# The package and its runtime dependencies only: no `[dev]` extra in the image.
-RUN pip install . && rm -rf src && mkdir -p /app/var && chown app:app /app/var
+RUN pip install --no-deps . && rm -rf src && mkdir -p /app/var && chown app:app /app/var
 
 USER app
 ENV ENVIRONMENT=production \

@@ -9,7 +9,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 export PYTHONDONTWRITEBYTECODE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev run migrate worker test lint format typecheck audit bench clean
+.PHONY: help lock install install-dev run migrate worker test lint format typecheck audit bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -18,13 +18,23 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Installs come from the lock files (every version pinned, every file's hash checked); the package
+# itself is installed on top without resolving anything again. `make lock` refreshes them.
+LOCK_FLAGS := --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links
+
+$(RUN_STAMP): pyproject.toml requirements/run.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/run.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(DEV_STAMP): pyproject.toml $(RUN_STAMP)
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(DEV_STAMP): pyproject.toml requirements/dev.lock $(RUN_STAMP)
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+lock: $(DEV_STAMP) ## re-resolve requirements/run.lock and dev.lock from pyproject.toml (hashes included)
+	$(BIN)/pip-compile $(LOCK_FLAGS) -o requirements/run.lock pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra dev -o requirements/dev.lock pyproject.toml
 
 install: $(RUN_STAMP) ## create .venv with what running needs
 install-dev: $(DEV_STAMP) ## add the test and lint tools (the dev extra)
@@ -47,14 +57,14 @@ test: $(DEV_STAMP) ## lint, format check, type check, the whole test suite, depe
 	$(BIN)/pytest --cov --cov-report=term --durations=15 $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory audit
 
-# Known vulnerabilities (PyPI's advisory data) in every installed dependency: fails on a finding.
+# Known vulnerabilities (PyPI's advisory data) in every locked dependency: fails on a finding.
 # Needs the network: when PyPI cannot be reached, or the audit runs past 3 minutes, it says so and
 # passes, so an outage does not fail the build (a finding always does).
-audit: $(DEV_STAMP) ## known vulnerabilities in the installed dependencies (pip-audit)
+audit: $(DEV_STAMP) ## known vulnerabilities in the locked dependencies (pip-audit on requirements/*.lock)
 	@if ! $(BIN)/python -c "import urllib.request as u; u.urlopen('https://pypi.org/pypi/pip/json', timeout=10)" 2>/dev/null; then \
 		echo "audit: SKIPPED, pypi.org unreachable"; \
 	else \
-		timeout 180 $(BIN)/pip-audit --local --skip-editable --progress-spinner off --timeout 30; \
+		timeout 180 $(BIN)/pip-audit --require-hashes --no-deps --disable-pip -r requirements/dev.lock --progress-spinner off --timeout 30; \
 		status=$$?; \
 		if [ $$status -eq 124 ]; then echo "audit: SKIPPED, timed out"; \
 		elif [ $$status -ne 0 ]; then exit $$status; fi; \

@@ -60,10 +60,13 @@ def test_dockerfile_builds_a_slim_non_root_image_serving_the_app() -> None:
     assert instructions[0] == ("FROM", "python:3.11-slim")
     assert names.count("FROM") == 1
 
-    runs = " ".join(arguments for name, arguments in instructions if name == "RUN")
-    assert "libmagic1" in runs
-    installs = [args.strip() for args in re.findall(r"pip install ([^&]+)", runs)]
-    assert installs == ["."], installs  # the package alone: no [dev] extra, no test tools
+    run_steps = [arguments for name, arguments in instructions if name == "RUN"]
+    assert "libmagic1" in " ".join(run_steps)
+    installs = [
+        args.strip() for step in run_steps for args in re.findall(r"pip install ([^&]+)", step)
+    ]
+    # The runtime lock (hashes checked), then the package alone: no [dev] extra, no test tools.
+    assert installs == ["--require-hashes -r requirements/run.lock", "--no-deps ."], installs
 
     users = [arguments for name, arguments in instructions if name == "USER"]
     assert users and users[-1] not in {"root", "0"}

@@ -42,8 +42,9 @@ def test_help_lists_every_target_with_one_line() -> None:
 
 def test_run_installs_only_what_running_needs(tmp_path: Path) -> None:
     commands = dry_run("run", tmp_path)
-    assert "pip install --quiet -e .\n" in commands
-    assert "[dev]" not in commands
+    assert "pip install --quiet --require-hashes -r requirements/run.lock\n" in commands
+    assert "pip install --quiet --no-deps -e .\n" in commands
+    assert "dev.lock" not in commands and "[dev]" not in commands
     assert "lead-manager migrate" in commands and "lead-manager serve" in commands
 
 
@@ -56,6 +57,6 @@ def test_migrate_and_worker(tmp_path: Path, target: str, command: str) -> None:
 
 def test_test_installs_the_dev_extra_and_checks_formatting(tmp_path: Path) -> None:
     commands = dry_run("test", tmp_path)
-    assert "pip install --quiet -e '.[dev]'" in commands
+    assert "pip install --quiet --require-hashes -r requirements/dev.lock" in commands
     assert "ruff format --check src tests bench" in commands
     assert "pytest" in commands
