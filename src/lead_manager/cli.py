@@ -1,4 +1,5 @@
-"""`lead-manager`: migrate, serve, worker, create-user, ensure-admin, cleanup-orphans, retry-emails."""
+"""`lead-manager`: migrate, serve, worker, create-user, ensure-admin, cleanup-orphans, retry-emails,
+send-digest."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy import Engine
 
 from lead_manager import __version__
@@ -191,6 +193,46 @@ def cmd_retry_emails(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_send_digest(_args: argparse.Namespace) -> int:
+    import socket
+
+    from lead_manager.core.db import Database, utcnow
+    from lead_manager.core.logging import configure_logging
+    from lead_manager.leads.digest import send_digests
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    zone = settings.response_clock().zone
+    engine = _migrated_engine()
+    try:
+        now = utcnow()
+        day = now.astimezone(zone).date()
+        worker = f"send-digest:{socket.gethostname()}:{os.getpid()}"
+        run = send_digests(Database.from_engine(engine), day, worker, now)
+    finally:
+        engine.dispose()
+    if run.queued == 0 and run.already_sent == 0:
+        print(f"digest of {day} ({zone.key}): nothing to send, no attorney has pending leads")
+    elif run.queued == 0:
+        print(
+            f"digest of {day} ({zone.key}): already sent today to all {run.already_sent} attorney(s)"
+        )
+    else:
+        already = f"; {run.already_sent} already had it" if run.already_sent else ""
+        print(
+            f"digest of {day} ({zone.key}): queued {run.queued} email(s){already}; "
+            "the dispatcher (serve or worker) delivers them"
+        )
+    return 0
+
+
+def _setting_problem(error: ErrorDetails) -> str:
+    """One variable's problem, named as in the environment: `DIGEST_TIME: '25:00' is not ...`."""
+    message = error["msg"].removeprefix("Value error, ")
+    name = str(error["loc"][0]).upper() if error["loc"] else ""
+    return message if not name or message.startswith(name) else f"{name}: {message}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lead-manager",
@@ -268,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
     retry.set_defaults(handler=cmd_retry_emails)
 
     sub.add_parser(
+        "send-digest", help="send today's digest to attorneys now, unless it already went out"
+    ).set_defaults(handler=cmd_send_digest)
+
+    sub.add_parser(
         "ensure-admin", help="create a first admin (printed once) if there are no users"
     ).set_defaults(handler=cmd_ensure_admin)
     return parser
@@ -279,7 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings_error = None
         get_settings()
     except ValidationError as exc:
-        settings_error = "; ".join(err["msg"] for err in exc.errors())
+        settings_error = "; ".join(_setting_problem(err) for err in exc.errors())
     if settings_error:
         return _fail(f"configuration error: {settings_error}")
     from lead_manager.core.migrations import SchemaBehindError

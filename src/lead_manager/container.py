@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from lead_manager.auth.service import Authenticator, LoginThrottle
+from lead_manager.core.business_hours import ResponseClock
 from lead_manager.core.db import Database
 from lead_manager.core.rate_limit import Limit, RateLimiter
 from lead_manager.core.settings import Settings
@@ -31,6 +32,8 @@ class AppServices:
     authenticator: Authenticator
     # Signs access tokens and the pages' CSRF tokens.
     signing_key: str
+    # First-response deadlines (FIRM_TIMEZONE, BUSINESS_HOURS, FIRST_RESPONSE_SLA_MINUTES).
+    clock: ResponseClock
 
     @classmethod
     def create(cls, settings: Settings, database: Database) -> AppServices:
@@ -54,6 +57,7 @@ class AppServices:
                 token_lifetime=timedelta(minutes=settings.access_token_expire_minutes),
             ),
             signing_key=signing_key,
+            clock=settings.response_clock(),
         )
 
 

@@ -35,9 +35,11 @@ from lead_manager.core.services import CoreServices
 from lead_manager.core.settings import Settings, get_settings
 from lead_manager.jobs import scheduled_jobs
 from lead_manager.leads.router import router as leads_router
+from lead_manager.notes.router import router as notes_router
 from lead_manager.notifications.dispatcher import Dispatcher
 from lead_manager.outbox import repository as outbox_repository
 from lead_manager.storage.base import StorageUnavailableError
+from lead_manager.timeline.router import router as timeline_router
 from lead_manager.users.router import router as users_router
 from lead_manager.web.pages import STATIC_DIRECTORY, too_large_page
 from lead_manager.web.router import router as web_router
@@ -144,7 +146,16 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         # right to left, skipping trusted hops) are in the scope before anything reads them.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     _add_exception_handlers(app)
-    routers = (health_router, auth_router, leads_router, users_router, audit_router, web_router)
+    routers = (
+        health_router,
+        auth_router,
+        leads_router,
+        notes_router,
+        timeline_router,
+        users_router,
+        audit_router,
+        web_router,
+    )
     for router in routers:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIRECTORY), name="static")

@@ -3,6 +3,7 @@
 from lead_manager.audit.models import AuditEvent
 from lead_manager.core.db import Base
 from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatusChange
+from lead_manager.notes.models import Note
 from lead_manager.outbox.models import OutboxMessage
 from lead_manager.scheduling.models import JobRun
 from lead_manager.users.models import User
@@ -14,6 +15,7 @@ __all__ = [
     "JobRun",
     "Lead",
     "LeadStatusChange",
+    "Note",
     "OutboxMessage",
     "User",
 ]

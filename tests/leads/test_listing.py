@@ -42,6 +42,7 @@ def test_newest_first_with_item_fields_and_no_store(api, attorney: Account, publ
         "status",
         "created_at",
         "assigned_to",
+        "respond_by",
     }
     assert body["items"][0]["assigned_to"] == str(attorney.id)
 

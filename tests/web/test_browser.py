@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import select
 
 from lead_manager.leads.models import Lead
+from lead_manager.users.models import Role
 from tests import documents
-from tests.conftest import PASSWORD, Account, LiveServer
+from tests.conftest import PASSWORD, Account, LiveServer, add_account
 from tests.intake import submit
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -166,10 +167,10 @@ def test_attorney_finds_downloads_and_marks_a_lead(
 
     page.get_by_role("button", name="Mark as reached out").click()
     page.wait_for_selector(".notice")
-    history = page.locator(".history li")
-    assert history.count() == 2
-    assert "Reached out" in history.nth(1).inner_text()
-    assert "by Alice Attorney" in history.nth(1).inner_text()
+    # The timeline, newest first: the change on top.
+    change = page.locator(".timeline li").first
+    assert "Reached out" in change.inner_text()
+    assert "by Alice Attorney" in change.inner_text()
     assert page.get_by_role("button", name="Mark as reached out").count() == 0
     shot(page, "06-lead-detail")
     page.get_by_role("link", name="All leads").click()
@@ -184,6 +185,63 @@ def test_attorney_finds_downloads_and_marks_a_lead(
     shot(page, "07-account")
     me = attorney.client.get("/api/v1/users/me").json()
     assert me["is_available"] is False
+
+
+def test_attorney_works_a_lead_on_its_page(
+    page, api: LiveServer, attorney: Account, public
+) -> None:
+    colleague = add_account(api, Role.ATTORNEY, full_name="Bob Colleague", available=False)
+    lead_id = submit(
+        public, first_name="Nora", last_name="Quinn", email="nora.quinn@example.com"
+    ).json()["id"]
+    sign_in(page, attorney.email)
+    page.get_by_role("link", name="Nora Quinn").click()
+    page.wait_for_url(f"**/leads/{lead_id}")
+    assert page.locator("#respond-by").is_visible()
+
+    # Declining needs a reason: the server says so beside the field, and nothing changes.
+    page.get_by_label("New status").select_option("DECLINED")
+    page.get_by_role("button", name="Change status").click()
+    page.wait_for_selector("#reason-error")
+    assert "A reason is required" in page.locator("#reason-error").inner_text()
+    page.get_by_label("New status").select_option("REACHED_OUT")
+    page.get_by_label("Reason").fill("Left a voicemail")
+    page.get_by_role("button", name="Change status").click()
+    page.wait_for_selector(".notice")
+    assert "Reached out" in page.locator(".page-head .badge").first.inner_text()
+    # The next steps of a lead reached out: retained or declined.
+    options = page.get_by_label("New status").locator("option").all_inner_texts()
+    assert options == ["Retained", "Declined"]
+
+    page.get_by_label("Add a note").fill("Prefers email.\nAvailable after 5 pm.")
+    page.get_by_role("button", name="Add note").click()
+    page.wait_for_selector(".notice")
+    assert page.locator(".notice").inner_text() == "Your note has been added."
+
+    page.get_by_label("Reassign to").select_option(label="Bob Colleague (not taking new leads)")
+    page.get_by_role("button", name="Reassign").click()
+    page.wait_for_selector(".notice")
+    assert page.locator("#assignee").inner_text() == "Bob Colleague"
+    # No longer the assignee: no reassignment form for this attorney.
+    assert page.get_by_role("button", name="Reassign").count() == 0
+
+    entries = page.locator(".timeline li").all_inner_texts()
+    assert "Reassigned to Bob Colleague by Alice Attorney" in entries[0]
+    assert "Note by Alice Attorney" in entries[1] and "Available after 5 pm." in entries[1]
+    assert "Reached out by Alice Attorney" in entries[2].replace("\n", " ")
+    assert "Left a voicemail" in entries[2]
+    assert "Assigned to Alice Attorney" in entries[-2]
+    assert "Submitted through the website" in entries[-1]
+    shot(page, "11-lead-worked")
+    timeline = attorney.client.get(f"/api/v1/leads/{lead_id}/timeline").json()["items"]
+    assert [e["type"] for e in timeline] == [
+        "submitted",
+        "assigned",
+        "status_changed",
+        "note",
+        "assigned",
+    ]
+    assert timeline[-1]["to"] == str(colleague.id)
 
 
 def test_admin_creates_an_attorney_who_cannot_administer(

@@ -16,6 +16,12 @@ class AuditAction(StrEnum):
     LOGIN_FAILED = "login.failed"
     LEAD_STATUS_CHANGED = "lead.status_changed"
     RESUME_DOWNLOADED = "lead.resume_downloaded"
+    # details {"to": user id or null, "from": user id or null, "reason": AssignmentReason}
+    LEAD_ASSIGNED = "lead.assigned"
+    # details {"step": 1 | 2}
+    LEAD_ESCALATED = "lead.escalated"
+    # details {"decision": "cleared" | "confirmed", "note": ...} (conflict checks)
+    LEAD_CONFLICT_RESOLVED = "lead.conflict_resolved"
     USER_CREATED = "user.created"
     USER_UPDATED = "user.updated"
 
@@ -24,7 +30,11 @@ class AuditEvent(Base):
     """Who did what, when: append-only, read by admins."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_at", "at", "id"),)
+    __table_args__ = (
+        Index("ix_audit_events_at", "at", "id"),
+        # What happened to one thing (a lead's timeline).
+        Index("ix_audit_events_target", "target", "at"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     at: Mapped[datetime] = mapped_column(default=utcnow)

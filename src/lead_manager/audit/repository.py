@@ -43,3 +43,12 @@ def page(
             or_(AuditEvent.at < at, and_(AuditEvent.at == at, AuditEvent.id < event_id))
         )
     return session.scalars(stmt).all()
+
+
+def for_target(session: Session, target: str, actions: Sequence[str]) -> Sequence[AuditEvent]:
+    """The events of `actions` about `target`, oldest first."""
+    return session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.target == target, AuditEvent.action.in_(actions))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()

@@ -11,6 +11,10 @@ class DomainError(Exception):
         self.detail = detail
 
 
+class ForbiddenError(DomainError):
+    status_code = 403
+
+
 class NotFoundError(DomainError):
     status_code = 404
 

@@ -6,7 +6,7 @@ import contextlib
 import os
 import secrets
 import tempfile
-from datetime import timedelta
+from datetime import time, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from ipaddress import ip_network
@@ -23,6 +23,12 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from lead_manager.core.business_hours import (
+    BusinessHours,
+    ResponseClock,
+    parse_time_of_day,
+    parse_zone,
+)
 from lead_manager.core.validation import check_single_line
 
 # Values that appear in examples and tutorials; a production deployment using one is misconfigured.
@@ -113,6 +119,14 @@ class Settings(BaseSettings):
     dispatcher_retry_max_seconds: float = Field(default=3600.0, gt=0)
     idempotency_ttl_hours: int = Field(default=24, ge=24)
 
+    # Working a lead: speed to lead and the daily digest (validated below, one-line reasons).
+    firm_timezone: str = "UTC"
+    # 0 turns the SLA (respond_by, escalation) off; at most 30 days.
+    first_response_sla_minutes: float = Field(default=120.0, ge=0, le=30 * 24 * 60)
+    business_hours: str = ""
+    # HH:MM in FIRM_TIMEZONE; empty turns the digest off.
+    digest_time: str = "08:00"
+
     @field_validator("firm_phone", "firm_address", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -144,6 +158,34 @@ class Settings(BaseSettings):
             raise ValueError("LOG_FORMAT must be 'console' or 'json'")
         return value
 
+    @field_validator("firm_timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            parse_zone(value)
+        except ValueError as exc:
+            raise ValueError(f"FIRM_TIMEZONE: {exc}") from None
+        return value.strip()
+
+    @field_validator("business_hours")
+    @classmethod
+    def _check_business_hours(cls, value: str) -> str:
+        try:
+            BusinessHours.parse(value)
+        except ValueError as exc:
+            raise ValueError(f"BUSINESS_HOURS: {exc}") from None
+        return value
+
+    @field_validator("digest_time")
+    @classmethod
+    def _check_digest_time(cls, value: str) -> str:
+        if value.strip():
+            try:
+                parse_time_of_day(value)
+            except ValueError as exc:
+                raise ValueError(f"DIGEST_TIME: {exc}") from None
+        return value.strip()
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Self:
         if self.environment is Environment.PRODUCTION:
@@ -166,6 +208,19 @@ class Settings(BaseSettings):
     @property
     def idempotency_ttl(self) -> timedelta:
         return timedelta(hours=self.idempotency_ttl_hours)
+
+    def response_clock(self) -> ResponseClock:
+        """FIRM_TIMEZONE, BUSINESS_HOURS and FIRST_RESPONSE_SLA_MINUTES, parsed (make it once)."""
+        minutes = self.first_response_sla_minutes
+        return ResponseClock(
+            zone=parse_zone(self.firm_timezone),
+            hours=BusinessHours.parse(self.business_hours),
+            sla=timedelta(minutes=minutes) if minutes > 0 else None,
+        )
+
+    @property
+    def digest_at(self) -> time | None:
+        return parse_time_of_day(self.digest_time) if self.digest_time else None
 
     @property
     def max_request_bytes(self) -> int:

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from lead_manager.auth.dependencies import CurrentUser
 from lead_manager.container import ServicesDep
+from lead_manager.core.business_hours import ResponseClock
 from lead_manager.core.db import transaction
 from lead_manager.core.dependencies import RequestMetaDep, SessionDep
 from lead_manager.core.pagination import Cursor, CursorQuery, decode_cursor, query_error
@@ -49,8 +50,13 @@ class LeadQuery:
     errors: dict[str, DroppedInput] = field(default_factory=dict)
 
 
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off", ""})
+
+
 async def lead_query(
     user: CurrentUser,
+    services: ServicesDep,
     status: Annotated[
         str | None,
         Query(max_length=20, json_schema_extra={"enum": [status.value for status in LeadStatus]}),
@@ -63,8 +69,22 @@ async def lead_query(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: CursorQuery = None,
+    overdue: Annotated[
+        str | None,
+        Query(
+            max_length=5,
+            description="`true`: only PENDING leads past their `respond_by`",
+            json_schema_extra={"enum": ["true", "false"]},
+        ),
+    ] = None,
 ) -> LeadQuery:
     errors: dict[str, DroppedInput] = {}
+    only_overdue = False
+    if overdue is not None:
+        if overdue.lower() in _TRUE | _FALSE:
+            only_overdue = overdue.lower() in _TRUE
+        else:
+            errors["overdue"] = DroppedInput("must be true or false", overdue)
     chosen_status: LeadStatus | None = None
     if status is not None:
         try:
@@ -92,7 +112,14 @@ async def lead_query(
             after = decode_cursor(cursor)
         except ValueError:
             errors["cursor"] = DroppedInput("malformed cursor", cursor)
-    filters = LeadFilters(status=chosen_status, q=search, assigned_to=assignee, limit=limit)
+    filters = LeadFilters(
+        status=chosen_status,
+        q=search,
+        assigned_to=assignee,
+        limit=limit,
+        overdue=only_overdue,
+        deadlines=services.clock.enabled,
+    )
     return LeadQuery(filters, after, errors)
 
 
@@ -107,6 +134,14 @@ async def valid_lead_query(query: LeadQueryDep) -> LeadQuery:
 
 
 ValidLeadQuery = Annotated[LeadQuery, Depends(valid_lead_query)]
+
+
+async def get_clock(services: ServicesDep) -> ResponseClock:
+    return services.clock
+
+
+# The first-response deadline's settings (FIRM_TIMEZONE, BUSINESS_HOURS, the SLA), parsed once.
+ClockDep = Annotated[ResponseClock, Depends(get_clock)]
 
 
 async def get_storage(services: ServicesDep) -> ResumeStorage:
@@ -140,6 +175,7 @@ class LeadIntake:
     max_resume_bytes: int
     idempotency_ttl: timedelta
     meta: RequestMeta
+    clock: ResponseClock
 
     async def submit(
         self, data: LeadCreate, resume: UploadFile, idempotency_key: str | None = None
@@ -163,6 +199,7 @@ class LeadIntake:
                 idempotency_key=idempotency_key,
                 idempotency_ttl=self.idempotency_ttl,
                 meta=self.meta,
+                clock=self.clock,
             )
 
 
@@ -173,6 +210,7 @@ async def get_lead_intake(services: ServicesDep, meta: RequestMetaDep) -> LeadIn
         max_resume_bytes=services.settings.max_resume_bytes,
         idempotency_ttl=services.settings.idempotency_ttl,
         meta=meta,
+        clock=services.clock,
     )
 
 

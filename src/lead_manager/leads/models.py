@@ -28,6 +28,9 @@ class Lead(Base):
         Index("ix_leads_created", "created_at", "id"),
         Index("ix_leads_status_created", "status", "created_at", "id"),
         Index("ix_leads_assignee_created", "assigned_to", "created_at", "id"),
+        # Overdue leads (respond_by is set only while PENDING) and the escalation job's scan,
+        # which reads the step from the index: leads past their last step cost no row lookup.
+        Index("ix_leads_respond_by", "respond_by", "escalation_step"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -47,6 +50,22 @@ class Lead(Base):
     request_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Working a lead: why it went to its first assignee (AssignmentReason), the first-response
+    # deadline while it is PENDING (null otherwise, or without an SLA), and how many escalation
+    # steps it has had (claimed by a guarded UPDATE, so each step happens once).
+    assignment_reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    respond_by: Mapped[datetime | None] = mapped_column(default=None)
+    escalation_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class AssignmentReason(StrEnum):
+    """Why a lead went to its assignee (the timeline's `assigned` reasons)."""
+
+    ROUND_ROBIN = "round_robin"
+    NONE_AVAILABLE = "none_available"
+    RETURNING_PROSPECT = "returning_prospect"
+    ESCALATION = "escalation"
+    MANUAL = "manual"
 
 
 class LeadStatusChange(Base):

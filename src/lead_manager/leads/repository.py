@@ -7,11 +7,24 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    delete,
+    false,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+    update,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 
-from lead_manager.core.db import Base
+from lead_manager.core.db import Base, utcnow
 from lead_manager.core.pagination import Cursor
 from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatus, LeadStatusChange
 from lead_manager.leads.schemas import LeadFilters
@@ -25,7 +38,10 @@ LIST_COLUMNS = (
     Lead.status,
     Lead.created_at,
     Lead.assigned_to,
+    Lead.respond_by,
 )
+# Without an SLA no lead has a deadline, whatever was stored while there was one.
+_NO_DEADLINE = type_coerce(null(), Lead.respond_by.type).label("respond_by")
 
 
 def _like_pattern(text: str) -> str:
@@ -33,7 +49,7 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _conditions(filters: LeadFilters) -> list[ColumnElement[bool]]:
+def _conditions(filters: LeadFilters, page_on_sqlite: bool = False) -> list[ColumnElement[bool]]:
     """The WHERE clauses of the filters, shared by the page and the count."""
     conditions: list[ColumnElement[bool]] = []
     if filters.status is not None:
@@ -50,19 +66,30 @@ def _conditions(filters: LeadFilters) -> list[ColumnElement[bool]]:
                 (Lead.first_name + " " + Lead.last_name).ilike(pattern, escape="\\"),
             )
         )
+    if filters.overdue:
+        # A range of ix_leads_respond_by: respond_by is set only while a lead is PENDING.
+        overdue = Lead.respond_by < utcnow()
+        if page_on_sqlite:
+            # SQLite (no statistics) would rather walk ix_leads_created for the ORDER BY, through
+            # every lead older than the overdue ones; as a subquery the range drives the page.
+            # PostgreSQL weighs both ways by its statistics and picks well as it is.
+            overdue = Lead.id.in_(select(Lead.id).where(overdue))
+        conditions.append(overdue if filters.deadlines else false())
     return conditions
 
 
 def page(
     session: Session, filters: LeadFilters, after: Cursor | None
-) -> Sequence[Row[uuid.UUID, str, str, str, str, datetime, uuid.UUID | None]]:
+) -> Sequence[Row[uuid.UUID, str, str, str, str, datetime, uuid.UUID | None, datetime | None]]:
     """Newest first, keyset paging on (created_at, id): flat cost at any depth, no OFFSET."""
+    deadline = Lead.respond_by if filters.deadlines else _NO_DEADLINE
     stmt = (
-        select(*LIST_COLUMNS)
+        select(*LIST_COLUMNS[:-1], deadline)
         .order_by(Lead.created_at.desc(), Lead.id.desc())
         .limit(filters.limit + 1)
     )
-    stmt = stmt.where(*_conditions(filters))
+    on_sqlite = filters.overdue and session.get_bind().dialect.name == "sqlite"
+    stmt = stmt.where(*_conditions(filters, on_sqlite))
     if after is not None:
         # A row-value comparison, not `a < x OR (a = x AND b < y)`: SQLite and PostgreSQL seek the
         # index to the cursor with it, where the OR form scans every newer row (300 ms at 1M).
@@ -123,7 +150,8 @@ def mark_status(
     result = session.execute(
         update(Lead)
         .where(Lead.id == lead_id, Lead.status == expected.value)
-        .values(status=new.value, updated_at=at)
+        # Any first response stops the clock: only PENDING leads have a deadline.
+        .values(status=new.value, updated_at=at, respond_by=None)
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
@@ -153,3 +181,114 @@ def delete_idempotency_keys_before(session: Session, cutoff: datetime) -> int:
 
 def all_resume_keys(session: Session) -> set[str]:
     return set(session.scalars(select(Lead.resume_key)).all())
+
+
+# Working a lead: assignment, escalation, the digest.
+# The escalation step a lead reaches when every admin has been told: it is never escalated again.
+FINAL_ESCALATION_STEP = 2
+
+
+def reassign(
+    session: Session,
+    lead_id: uuid.UUID,
+    expected: uuid.UUID | None,
+    new: uuid.UUID,
+    at: datetime,
+) -> bool:
+    """Compare-and-set on the assignee: a reassignment made meanwhile by someone else wins."""
+    current = Lead.assigned_to.is_(None) if expected is None else Lead.assigned_to == expected
+    result = session.execute(
+        update(Lead)
+        .where(Lead.id == lead_id, current)
+        .values(assigned_to=new, updated_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def due_escalations(session: Session, now: datetime, limit: int) -> Sequence[Row[uuid.UUID, int]]:
+    """(id, step) of PENDING leads past their deadline with a step still to take, most late first.
+
+    A range of ix_leads_respond_by that reads the step from the index itself.
+    """
+    return session.execute(
+        select(Lead.id, Lead.escalation_step)
+        .where(Lead.respond_by <= now, Lead.escalation_step < FINAL_ESCALATION_STEP)
+        .order_by(Lead.respond_by)
+        .limit(limit)
+    ).all()
+
+
+def claim_escalation(session: Session, lead_id: uuid.UUID, step: int, now: datetime) -> bool:
+    """Take escalation step `step` + 1 of a lead: true for exactly one caller.
+
+    A guarded UPDATE in the caller's transaction (with the reassignment and its emails): a
+    concurrent dispatcher's UPDATE waits for ours and then matches nothing; if ours rolls back
+    (a crash), the step is due again.
+    """
+    result = session.execute(
+        update(Lead)
+        .where(
+            Lead.id == lead_id,
+            Lead.status == LeadStatus.PENDING.value,
+            Lead.escalation_step == step,
+            Lead.respond_by <= now,
+        )
+        .values(escalation_step=step + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def hand_over(
+    session: Session, lead_id: uuid.UUID, assignee: uuid.UUID, respond_by: datetime | None
+) -> None:
+    """An escalated lead goes to its new attorney, whose clock starts now."""
+    session.execute(
+        update(Lead)
+        .where(Lead.id == lead_id)
+        .values(assigned_to=assignee, respond_by=respond_by)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def finish_escalation(session: Session, lead_id: uuid.UUID) -> None:
+    """Every admin has been told: no step is left (the lead keeps its past deadline)."""
+    session.execute(
+        update(Lead)
+        .where(Lead.id == lead_id)
+        .values(escalation_step=FINAL_ESCALATION_STEP)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def assignees_with_pending(session: Session) -> list[uuid.UUID]:
+    """Everyone with at least one PENDING lead assigned (the digest's recipients, before their
+    role and state are checked)."""
+    assignees = session.scalars(
+        select(Lead.assigned_to)
+        .where(Lead.status == LeadStatus.PENDING.value, Lead.assigned_to.is_not(None))
+        .distinct()
+    ).all()
+    return [assignee for assignee in assignees if assignee is not None]
+
+
+def pending_for(session: Session, user_id: uuid.UUID, limit: int) -> Sequence[Lead]:
+    """A user's PENDING leads, oldest first (the digest)."""
+    return session.scalars(
+        select(Lead)
+        .where(Lead.assigned_to == user_id, Lead.status == LeadStatus.PENDING.value)
+        .order_by(Lead.created_at, Lead.id)
+        .limit(limit)
+    ).all()
+
+
+def count_pending_for(session: Session, user_id: uuid.UUID) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Lead)
+            .where(Lead.assigned_to == user_id, Lead.status == LeadStatus.PENDING.value)
+        )
+        or 0
+    )

@@ -7,14 +7,16 @@ from fastapi import APIRouter, File, Form, Header, Response, UploadFile, status
 from fastapi.responses import FileResponse, StreamingResponse
 
 from lead_manager.auth.dependencies import CurrentUser
+from lead_manager.core.business_hours import ResponseClock
 from lead_manager.core.dependencies import (
     RequestMetaDep,
     SessionDep,
     WriteSessionDep,
 )
 from lead_manager.core.openapi import LOCATION_HEADER, error_responses
-from lead_manager.leads import service
+from lead_manager.leads import assignment, service
 from lead_manager.leads.dependencies import (
+    ClockDep,
     LeadByPath,
     LeadIntakeDep,
     StorageDep,
@@ -23,6 +25,7 @@ from lead_manager.leads.dependencies import (
 )
 from lead_manager.leads.resume import ACCEPTED_LABEL, ACCEPTED_TYPES, download_filename
 from lead_manager.leads.schemas import (
+    LeadAssign,
     LeadCreate,
     LeadCreated,
     LeadDetail,
@@ -87,9 +90,12 @@ def list_leads(query: ValidLeadQuery, session: SessionDep) -> Response:
     return Response(page.model_dump_json(), media_type="application/json")
 
 
-def _detail(session: SessionDep, lead: LeadByPath) -> LeadDetail:
+def _detail(session: SessionDep, lead: LeadByPath, clock: ResponseClock) -> LeadDetail:
+    item = LeadRead.model_validate(lead).model_dump()
+    if not clock.enabled:
+        item["respond_by"] = None
     return LeadDetail(
-        **LeadRead.model_validate(lead).model_dump(),
+        **item,
         phone=lead.phone,
         message=lead.message,
         resume=ResumeRead(
@@ -102,8 +108,8 @@ def _detail(session: SessionDep, lead: LeadByPath) -> LeadDetail:
 
 
 @router.get("/{lead_id}", response_model=LeadDetail, responses=error_responses(401, 404, 422))
-def get_lead(lead: LeadByPath, session: SessionDep) -> LeadDetail:
-    return _detail(session, lead)
+def get_lead(lead: LeadByPath, session: SessionDep, clock: ClockDep) -> LeadDetail:
+    return _detail(session, lead, clock)
 
 
 @router.patch(
@@ -115,6 +121,7 @@ def update_lead(
     user: CurrentUser,
     session: SessionDep,
     meta: RequestMetaDep,
+    clock: ClockDep,
 ) -> LeadDetail:
     """Move a lead along its lifecycle: PENDING → REACHED_OUT or DECLINED, REACHED_OUT →
     RETAINED or DECLINED (DECLINED needs a `reason`). Repeating the current status changes
@@ -122,7 +129,26 @@ def update_lead(
     service.change_status(
         session, lead, changes.status, actor=user.id, meta=meta, reason=changes.reason
     )
-    return _detail(session, lead)
+    return _detail(session, lead, clock)
+
+
+@router.post(
+    "/{lead_id}/assign",
+    response_model=LeadDetail,
+    responses=error_responses(400, 401, 403, 404, 409, 422),
+)
+def assign_lead(
+    data: LeadAssign,
+    lead: LeadByPath,
+    user: CurrentUser,
+    session: SessionDep,
+    meta: RequestMetaDep,
+    clock: ClockDep,
+) -> LeadDetail:
+    """Give the lead to another active attorney (available or not), who is emailed. Allowed to
+    admins and the lead's current assignee (others: 403)."""
+    assignment.reassign(session, lead, data.user_id, actor=user, meta=meta)
+    return _detail(session, lead, clock)
 
 
 @router.get(

@@ -63,6 +63,8 @@ class LeadCreated(BaseModel):
 
 class LeadRead(LeadCreated):
     assigned_to: uuid.UUID | None
+    # The first-response deadline: null unless PENDING with FIRST_RESPONSE_SLA_MINUTES on.
+    respond_by: datetime | None = None
 
 
 class ResumeRead(BaseModel):
@@ -115,3 +117,15 @@ class LeadFilters(BaseModel):
     assigned_to: uuid.UUID | None = None
     # `assigned_to=me` resolves to the caller's id before it gets here.
     limit: int = 50
+    # PENDING leads past respond_by.
+    overdue: bool = False
+    # Not a filter: whether deadlines are in force (FIRST_RESPONSE_SLA_MINUTES > 0). Without,
+    # no lead shows a respond_by and none is overdue.
+    deadlines: bool = True
+
+
+class LeadAssign(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # An active attorney (available or not).
+    user_id: uuid.UUID

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lead_manager.audit import repository as audit
 from lead_manager.audit.models import AuditAction
+from lead_manager.core.business_hours import ResponseClock
 from lead_manager.core.db import new_id, on_commit, on_rollback, utcnow
 from lead_manager.core.errors import ConflictError, InvalidInputError, NotFoundError
 from lead_manager.core.logging import mask_email
@@ -28,7 +29,7 @@ from lead_manager.leads.idempotency import (
     release_idempotency_key,
     request_fingerprint,
 )
-from lead_manager.leads.models import Lead, LeadStatus, LeadStatusChange
+from lead_manager.leads.models import AssignmentReason, Lead, LeadStatus, LeadStatusChange
 from lead_manager.leads.resume import ResumeInfo, inspect_resume
 from lead_manager.leads.schemas import LeadCreate, LeadFilters, LeadPage
 from lead_manager.outbox import service as outbox
@@ -51,6 +52,7 @@ def intake(
     idempotency_key: str | None,
     idempotency_ttl: timedelta,
     meta: RequestMeta,
+    clock: ResponseClock | None = None,
 ) -> Lead:
     """The whole public submission, shared by the API and the web form.
 
@@ -61,14 +63,14 @@ def intake(
         return honeypot_lead(data)
     upload = ResumeUpload(resume, inspect_resume(resume, resume_name, max_resume_bytes))
     if idempotency_key is None:
-        return submit_lead(session, storage, data, upload, meta)
+        return submit_lead(session, storage, data, upload, meta, clock=clock)
     fingerprint = request_fingerprint(data, upload)
     existing = claim_idempotency_key(write_factory, idempotency_key, fingerprint, idempotency_ttl)
     if existing is not None:
         log.info("idempotent replay", lead_id=str(existing))
         return get_lead(session, existing)
     on_rollback(session, lambda: release_idempotency_key(write_factory, idempotency_key))
-    return submit_lead(session, storage, data, upload, meta, idempotency_key)
+    return submit_lead(session, storage, data, upload, meta, idempotency_key, clock=clock)
 
 
 def honeypot_lead(data: LeadCreate) -> Lead:
@@ -94,6 +96,8 @@ def submit_lead(
     upload: ResumeUpload,
     meta: RequestMeta,
     idempotency_key: str | None = None,
+    *,
+    clock: ResponseClock | None = None,
 ) -> Lead:
     """Store the resume, the lead, its first history entry and its emails, all or nothing."""
     resume_key = new_resume_key()
@@ -120,12 +124,18 @@ def submit_lead(
         request_id=meta.request_id,
         created_at=now,
         updated_at=now,
+        # Speed to lead: the first-response deadline (none without an SLA).
+        respond_by=clock.respond_by(now) if clock is not None else None,
     )
     first_change = LeadStatusChange(
         lead_id=lead.id, status=LeadStatus.PENDING.value, changed_at=now
     )
     attorney_id = users.claim_next_attorney(session, now)
     lead.assigned_to = attorney_id
+    # Why, for the timeline: a column of the same INSERT, not a row of its own.
+    lead.assignment_reason = (
+        AssignmentReason.ROUND_ROBIN if attorney_id else AssignmentReason.NONE_AVAILABLE
+    ).value
     # The lead stays transient (inserted by value, not added to the session): it is returned
     # as it was built, which is what was stored.
     repository.add(session, lead, first_change)

@@ -32,7 +32,8 @@ from lead_manager.core.db import (
 from lead_manager.core.logging import mask_email, mask_emails_in
 from lead_manager.core.metrics import EMAILS_FAILED, EMAILS_SENT
 from lead_manager.core.settings import Settings
-from lead_manager.leads import repository as leads
+from lead_manager.notifications.content import MissingDataError
+from lead_manager.notifications.content import load as load_content
 from lead_manager.notifications.rendering import MailContext, create_environment, render
 from lead_manager.notifications.transport import (
     EmlDirectoryTransport,
@@ -43,7 +44,6 @@ from lead_manager.notifications.transport import (
 from lead_manager.outbox import repository
 from lead_manager.outbox.models import MessageKind
 from lead_manager.scheduling.jobs import ScheduledJob
-from lead_manager.users import repository as users
 
 log = structlog.get_logger(__name__)
 
@@ -94,6 +94,7 @@ class Dispatcher:
             settings.public_base_url,
             firm_phone=settings.firm_phone,
             firm_address=settings.firm_address,
+            zone=settings.response_clock().zone,
         )
         self._stop = threading.Event()
         log.info("dispatcher ready", worker=self.worker_id, transport=self.transport.description)
@@ -210,27 +211,34 @@ class Dispatcher:
                 # An internationalised address and a server without SMTPUTF8: only this message.
                 self._record_failure(message, f"{type(exc).__name__}: {exc}", permanent=True)
                 return
+            recipient = email["To"].addresses[0].addr_spec
             with transaction(self.session_factory) as session:
-                recorded = repository.mark_sent(session, message.id, self.worker_id, utcnow())
+                recorded = repository.mark_sent(
+                    session, message.id, self.worker_id, utcnow(), recipient
+                )
             EMAILS_SENT.inc()
             log.info(
                 "email sent",
-                to=mask_email(email["To"].addresses[0].addr_spec),
+                to=mask_email(recipient),
                 message_id=str(email["Message-ID"]),
                 lease_kept=recorded,
             )
 
     def _render(self, message: ClaimedMessage) -> Any:
         with self.read_session_factory() as session:
-            lead = leads.get(session, uuid.UUID(message.payload["lead_id"]))
-            if lead is None:
-                raise PermanentDeliveryError("the lead no longer exists")
-            recipient = None
-            if "user_id" in message.payload:
-                recipient = users.get(session, uuid.UUID(message.payload["user_id"]))
-                if recipient is None:
-                    raise PermanentDeliveryError("the recipient no longer exists")
-            return render(self.templates, message.kind, message.id, lead, recipient, self.context)
+            try:
+                content = load_content(session, message.kind, message.payload, utcnow())
+            except MissingDataError as exc:
+                raise PermanentDeliveryError(str(exc)) from exc
+            return render(
+                self.templates,
+                message.kind,
+                message.id,
+                content.lead,
+                content.recipient,
+                self.context,
+                content.extra,
+            )
 
     def _record_failure(self, message: ClaimedMessage, error: str, *, permanent: bool) -> None:
         # SMTP refusals quote the recipient (`{'jane@example.com': (550, ...)}`): neither the log

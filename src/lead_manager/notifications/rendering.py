@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -22,6 +25,12 @@ _SUBJECTS = {
     MessageKind.LEAD_ACKNOWLEDGEMENT: "We have received your enquiry — {firm}",
     MessageKind.ATTORNEY_NOTIFICATION: "New lead: {first} {last}",
     MessageKind.UNASSIGNED_LEAD_ALERT: "Unassigned lead: {first} {last} (no attorney available)",
+    MessageKind.LEAD_ASSIGNED: "Lead assigned to you: {first} {last}",
+    # "Escalated" in the subject: the new assignee sees at once that this one is already late.
+    MessageKind.ESCALATED_LEAD: "Escalated lead assigned to you: {first} {last}",
+    MessageKind.LEAD_REASSIGNED: "Lead reassigned: {first} {last} was escalated",
+    MessageKind.ESCALATION_ALERT: "Escalated lead: {first} {last} has had no first response",
+    MessageKind.DAILY_DIGEST: "Your pending leads on {date}: {count}",
 }
 
 
@@ -32,6 +41,16 @@ class MailContext:
     public_base_url: str
     firm_phone: str | None = None
     firm_address: str | None = None
+    # FIRM_TIMEZONE: the times emails show.
+    zone: tzinfo = UTC
+
+    def local_time(self, value: datetime | None) -> str:
+        if value is None:
+            return ""
+        return value.astimezone(self.zone).strftime("%a %-d %b %Y, %H:%M %Z")
+
+    def lead_url(self, lead_id: uuid.UUID) -> str:
+        return f"{self.public_base_url.rstrip('/')}/leads/{lead_id}"
 
 
 def create_environment() -> Environment:
@@ -54,34 +73,43 @@ def render(
     env: Environment,
     kind: MessageKind,
     outbox_id: uuid.UUID,
-    lead: Lead,
+    lead: Lead | None,
     recipient: User | None,
     context: MailContext,
+    extra: Mapping[str, Any] | None = None,
 ) -> EmailMessage:
     """Build the email; a ValueError when any field would break out of its header.
 
     Addresses go in as `Address` objects (one addr-spec each, so a comma cannot add recipients),
-    and the SMTP policy refuses CR/LF in every header value.
+    and the SMTP policy refuses CR/LF in every header value. `extra`: what a kind's template
+    needs beyond the lead and the recipient (the digest's leads, an escalation's step...).
     """
-    if kind is MessageKind.LEAD_ACKNOWLEDGEMENT:
+    if kind is MessageKind.LEAD_ACKNOWLEDGEMENT and lead is not None:
         to = Address(addr_spec=lead.email)
     elif recipient is not None:
         to = Address(addr_spec=recipient.email)
     else:
         raise ValueError(f"{kind.value} needs a recipient")
-    values = {
+    values: dict[str, Any] = {
         "lead": lead,
         "recipient": recipient,
         "firm_name": context.firm_name,
         "firm_phone": context.firm_phone,
         "firm_address": context.firm_address,
-        "lead_url": f"{context.public_base_url.rstrip('/')}/leads/{lead.id}",
+        "lead_url": context.lead_url(lead.id) if lead is not None else None,
+        "url_of": context.lead_url,
+        "local_time": context.local_time,
+        **(extra or {}),
     }
     message = EmailMessage(policy=SMTP)
     message["From"] = Address(display_name=context.firm_name, addr_spec=context.sender)
     message["To"] = to
     message["Subject"] = _SUBJECTS[kind].format(
-        firm=context.firm_name, first=lead.first_name, last=lead.last_name
+        firm=context.firm_name,
+        first=lead.first_name if lead is not None else "",
+        last=lead.last_name if lead is not None else "",
+        date=values.get("date", ""),
+        count=values.get("total", ""),
     )
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = message_id(outbox_id, context.sender)

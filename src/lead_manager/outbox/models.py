@@ -21,6 +21,13 @@ class MessageKind(StrEnum):
     LEAD_ACKNOWLEDGEMENT = "lead_acknowledgement"
     ATTORNEY_NOTIFICATION = "attorney_notification"
     UNASSIGNED_LEAD_ALERT = "unassigned_lead_alert"
+    # Working a lead: a manual reassignment (to the new assignee), an escalation (to the new
+    # assignee, marked escalated; to the previous one; to every admin), the daily digest.
+    LEAD_ASSIGNED = "lead_assigned"
+    ESCALATED_LEAD = "escalated_lead"
+    LEAD_REASSIGNED = "lead_reassigned"
+    ESCALATION_ALERT = "escalation_alert"
+    DAILY_DIGEST = "daily_digest"
 
 
 class OutboxMessage(Base):
@@ -51,3 +58,5 @@ class OutboxMessage(Base):
     request_id: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The address an email went to, recorded with its delivery (the timeline's `email_sent`).
+    recipient: Mapped[str | None] = mapped_column(String(320), default=None)

@@ -58,7 +58,9 @@ def claim_due(
     ).all()
 
 
-def mark_sent(session: Session, message_id: uuid.UUID, worker: str, now: datetime) -> bool:
+def mark_sent(
+    session: Session, message_id: uuid.UUID, worker: str, now: datetime, recipient: str | None
+) -> bool:
     """Only the lease holder records the outcome (a dispatcher whose lease expired does not)."""
     result = session.execute(
         update(OutboxMessage)
@@ -66,6 +68,7 @@ def mark_sent(session: Session, message_id: uuid.UUID, worker: str, now: datetim
         .values(
             status=OutboxStatus.SENT.value,
             sent_at=now,
+            recipient=recipient,
             locked_by=None,
             locked_until=None,
             attempts=OutboxMessage.attempts + 1,
@@ -101,6 +104,19 @@ def mark_failed_attempt(
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def delivered_for_lead(session: Session, lead_id: uuid.UUID) -> Sequence[OutboxMessage]:
+    """A lead's delivered emails (those with a recipient address), in the order they went out."""
+    return session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.lead_id == lead_id,
+            OutboxMessage.status == OutboxStatus.SENT.value,
+            OutboxMessage.recipient.is_not(None),
+        )
+        .order_by(OutboxMessage.sent_at, OutboxMessage.id)
+    ).all()
 
 
 _COUNTS_BY_STATUS = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)

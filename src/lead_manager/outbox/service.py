@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
@@ -13,19 +13,26 @@ from lead_manager.outbox.models import MessageKind
 
 
 class Email(NamedTuple):
-    """One email to send about a lead; without a recipient it goes to the lead's own address."""
+    """One email to send about a lead; without a recipient it goes to the lead's own address.
+
+    `details`: small values the template needs beyond ids (an escalation step, a day), never
+    personal data: the dispatcher loads current data when it renders.
+    """
 
     kind: MessageKind
     recipient_id: uuid.UUID | None = None
+    details: Mapping[str, str | int] | None = None
 
 
 def enqueue(
-    session: Session, lead_id: uuid.UUID, emails: Sequence[Email], *, request_id: str | None
+    session: Session, lead_id: uuid.UUID | None, emails: Sequence[Email], *, request_id: str | None
 ) -> None:
-    """Queue `emails` about one lead, all in one statement."""
+    """Queue `emails` about one lead (or, like the digest, about none), all in one statement."""
     rows: list[dict[str, Any]] = []
     for email in emails:
-        payload = {"lead_id": str(lead_id)}
+        payload: dict[str, Any] = dict(email.details or {})
+        if lead_id is not None:
+            payload["lead_id"] = str(lead_id)
         if email.recipient_id is not None:
             payload["user_id"] = str(email.recipient_id)
         rows.append(

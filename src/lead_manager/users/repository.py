@@ -41,6 +41,17 @@ def active_admins(session: Session) -> Sequence[User]:
     ).all()
 
 
+def active_attorneys(session: Session, ids: Sequence[uuid.UUID]) -> Sequence[User]:
+    """Those of `ids` who are active attorneys."""
+    if not ids:
+        return []
+    return session.scalars(
+        select(User)
+        .where(User.id.in_(ids), User.role == Role.ATTORNEY.value, User.is_active.is_(True))
+        .order_by(User.id)
+    ).all()
+
+
 # Built once: this runs on every submission, and building the statements per call (and the ORM's
 # loading and flush they replace) cost more CPU than the rest of the choice. On the table, not
 # the entity, so no ORM plugin runs per call (the `updated_at` onupdate default still applies).
@@ -58,20 +69,26 @@ _MARK_ASSIGNED = (
 )
 
 
-def claim_next_attorney(session: Session, now: datetime) -> uuid.UUID | None:
+def claim_next_attorney(
+    session: Session, now: datetime, exclude: uuid.UUID | None = None
+) -> uuid.UUID | None:
     """The available active attorney assigned longest ago (never-assigned first), now marked.
 
     Concurrent submissions must see each other's assignments, or two pick the same attorney and
     the rotation drifts. On PostgreSQL every candidate row is locked (in id order, so two
     submissions cannot deadlock) and the rows come back as committed by whoever held them last;
     SKIP LOCKED would not do: a waiter re-reads only its own row, never the order. On SQLite the
-    writing transaction already holds the database's write lock.
+    writing transaction already holds the database's write lock. `exclude`: someone who may not
+    have it (the attorney an escalated lead is taken from).
     """
     # On the connection: Core statements, and the ORM's execution layer would double their CPU
     # while (on SQLite) the write lock is held.
     connection = session.connection()
     candidates = _LOCKED_CANDIDATES if connection.dialect.name == "postgresql" else _CANDIDATES
-    eligible: Sequence[tuple[uuid.UUID, datetime | None]] = connection.execute(candidates).all()
+    candidates_now: Sequence[tuple[uuid.UUID, datetime | None]] = connection.execute(
+        candidates
+    ).all()
+    eligible = [row for row in candidates_now if row[0] != exclude]
     if not eligible:
         return None
     chosen_id, _ = min(
@@ -80,7 +97,7 @@ def claim_next_attorney(session: Session, now: datetime) -> uuid.UUID | None:
     )
     # Later than every assignment already made, even if our clock was read before a concurrent
     # submission's (or another host's clock runs ahead): otherwise the rotation could repeat.
-    assigned = [at for _, at in eligible if at is not None]
+    assigned = [at for _, at in candidates_now if at is not None]
     at = max([now, *(earlier + timedelta(microseconds=1) for earlier in assigned)])
     connection.execute(_MARK_ASSIGNED, {"chosen_id": chosen_id, "last_assigned_at": at})
     return chosen_id

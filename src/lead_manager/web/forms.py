@@ -16,6 +16,9 @@ FormText = Annotated[str, Form(max_length=10_000)]
 # Fixed notices chosen by a query flag: no text from the URL is ever shown.
 NOTICES = {
     "reached_out": "Marked as reached out.",
+    "status_changed": "The status has been changed.",
+    "note_added": "Your note has been added.",
+    "reassigned": "The lead has been reassigned; the new assignee has been emailed.",
     "saved": "Your changes have been saved.",
     "created": "The account has been created.",
     "updated": "The account has been updated.",

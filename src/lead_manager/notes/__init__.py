@@ -1,0 +1,1 @@
+"""Staff notes on a lead: append-only plain text."""

@@ -1,0 +1,1 @@
+"""A lead's timeline: one chronological view built from the rows already kept."""
