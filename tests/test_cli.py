@@ -169,6 +169,7 @@ SUBCOMMANDS = [
     "cleanup-orphans",
     "retry-emails",
     "ensure-admin",
+    "send-digest",
 ]
 
 

@@ -24,11 +24,7 @@ def test_logins_downloads_and_status_changes_are_recorded(api, admin, attorney, 
         "login.succeeded",
     ]
     assert all(e["actor"] in (str(attorney.id), None) for e in events)
-    assert events[0]["details"] == {
-        "status_from": "PENDING",
-        "status_to": "REACHED_OUT",
-        "reason": None,
-    }
+    assert events[0]["details"] == {"status_from": "PENDING", "status_to": "REACHED_OUT"}
     assert all(e["client_ip"] == "127.0.0.1" and e["request_id"] for e in events)
 
 
