@@ -123,6 +123,7 @@ def start_workers(
         "SMTP_PORT": str(smtp_port),
         "SMTP_STARTTLS": "false",
         "DISPATCHER_POLL_SECONDS": "0.1",
+        "DIGEST_TIME": "",
         "LOG_FORMAT": "json",
         "LOG_LEVEL": "INFO",
     }

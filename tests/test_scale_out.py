@@ -128,6 +128,7 @@ def cluster(
         DISPATCHER_BATCH_SIZE="4",  # small batches, so both workers get a share
         LEAD_RATE_LIMIT="10000/minute",
         LOG_LEVEL="INFO",
+        DIGEST_TIME="",  # exact email counts, whatever the hour
         **S3_ENVIRONMENT,
     )
     ports = [free_port(), free_port()]

@@ -248,6 +248,8 @@ def worker_environment(database_url: str, **extra: str) -> dict[str, str]:
         EMAIL_FROM="intake@hale.example",
         PUBLIC_BASE_URL="https://leads.example.test",
         FIRM_NAME="Hale & Partners LLP",
+        # Off unless a test asks (it is due from 08:00 every day, whenever the suite runs).
+        DIGEST_TIME="",
     )
     keep.update(extra)
     return keep
