@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event
 
 from lead_manager.core.business_hours import BusinessHours
-from lead_manager.leads import repository
+from lead_manager.leads import listing
 from lead_manager.leads.schemas import LeadFilters
 from tests.conftest import Account, LiveServer
 from tests.leads.workflow import new_lead, sibling_server
@@ -123,7 +123,7 @@ def test_the_overdue_page_is_a_range_of_the_respond_by_index(api: LiveServer) ->
     event.listen(api.engine, "before_cursor_execute", capture)
     try:
         with api.session() as session:
-            repository.page(session, LeadFilters(overdue=True), None)
+            listing.page(session, LeadFilters(overdue=True), None)
     finally:
         event.remove(api.engine, "before_cursor_execute", capture)
     statement, parameters = statements[-1]

@@ -9,6 +9,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lead_manager.core.db import Base, new_id, utcnow
 
+# The substring search index (migration 5edd426cf7bf): outside the ORM metadata, kept in step by
+# the database. SQLite: the FTS5 table `leads_search` (trigram) with its shadow tables, filled by
+# triggers on `leads`; PostgreSQL: pg_trgm GIN indexes on "first last" and email.
+SEARCH_TABLE = "leads_search"
+SEARCH_INDEX_OBJECTS = frozenset(
+    {
+        SEARCH_TABLE,
+        *(f"{SEARCH_TABLE}_{shadow}" for shadow in ("data", "idx", "config", "docsize", "content")),
+        "ix_leads_name_trgm",
+        "ix_leads_email_trgm",
+    }
+)
+
 
 class LeadStatus(StrEnum):
     PENDING = "PENDING"

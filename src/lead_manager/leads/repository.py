@@ -1,4 +1,4 @@
-"""All SQL of the leads domain."""
+"""All SQL of the leads domain but the list's (listing.py)."""
 
 from __future__ import annotations
 
@@ -7,100 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Row,
-    delete,
-    false,
-    func,
-    insert,
-    null,
-    or_,
-    select,
-    tuple_,
-    type_coerce,
-    update,
-)
+from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 
-from lead_manager.core.db import Base, utcnow
-from lead_manager.core.pagination import Cursor
+from lead_manager.core.db import Base
 from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatus, LeadStatusChange
-from lead_manager.leads.schemas import LeadFilters
-
-# Only the columns a list item shows: no message text, no resume metadata.
-LIST_COLUMNS = (
-    Lead.id,
-    Lead.first_name,
-    Lead.last_name,
-    Lead.email,
-    Lead.status,
-    Lead.created_at,
-    Lead.assigned_to,
-    Lead.respond_by,
-)
-# Without an SLA no lead has a deadline, whatever was stored while there was one.
-_NO_DEADLINE = type_coerce(null(), Lead.respond_by.type).label("respond_by")
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _conditions(filters: LeadFilters, page_on_sqlite: bool = False) -> list[ColumnElement[bool]]:
-    """The WHERE clauses of the filters, shared by the page and the count."""
-    conditions: list[ColumnElement[bool]] = []
-    if filters.status is not None:
-        conditions.append(Lead.status == filters.status.value)
-    if filters.assigned_to is not None:
-        conditions.append(Lead.assigned_to == filters.assigned_to)
-    if filters.q:
-        pattern = _like_pattern(filters.q)
-        conditions.append(
-            or_(
-                Lead.first_name.ilike(pattern, escape="\\"),
-                Lead.last_name.ilike(pattern, escape="\\"),
-                Lead.email.ilike(pattern, escape="\\"),
-                (Lead.first_name + " " + Lead.last_name).ilike(pattern, escape="\\"),
-            )
-        )
-    if filters.overdue:
-        # A range of ix_leads_respond_by: respond_by is set only while a lead is PENDING.
-        overdue = Lead.respond_by < utcnow()
-        if page_on_sqlite:
-            # SQLite (no statistics) would rather walk ix_leads_created for the ORDER BY, through
-            # every lead older than the overdue ones; as a subquery the range drives the page.
-            # PostgreSQL weighs both ways by its statistics and picks well as it is.
-            overdue = Lead.id.in_(select(Lead.id).where(overdue))
-        conditions.append(overdue if filters.deadlines else false())
-    return conditions
-
-
-def page(
-    session: Session, filters: LeadFilters, after: Cursor | None
-) -> Sequence[Row[uuid.UUID, str, str, str, str, datetime, uuid.UUID | None, datetime | None]]:
-    """Newest first, keyset paging on (created_at, id): flat cost at any depth, no OFFSET."""
-    deadline = Lead.respond_by if filters.deadlines else _NO_DEADLINE
-    stmt = (
-        select(*LIST_COLUMNS[:-1], deadline)
-        .order_by(Lead.created_at.desc(), Lead.id.desc())
-        .limit(filters.limit + 1)
-    )
-    on_sqlite = filters.overdue and session.get_bind().dialect.name == "sqlite"
-    stmt = stmt.where(*_conditions(filters, on_sqlite))
-    if after is not None:
-        # A row-value comparison, not `a < x OR (a = x AND b < y)`: SQLite and PostgreSQL seek the
-        # index to the cursor with it, where the OR form scans every newer row (300 ms at 1M).
-        stmt = stmt.where(tuple_(Lead.created_at, Lead.id) < after)
-    # On the connection: the page is plain rows, and the ORM's execution layer (session.execute)
-    # costs more CPU than the query itself.
-    return session.connection().execute(stmt).all()
-
-
-def count(session: Session, filters: LeadFilters) -> int:
-    return session.scalar(select(func.count()).select_from(Lead).where(*_conditions(filters))) or 0
 
 
 def get(session: Session, lead_id: uuid.UUID) -> Lead | None:

@@ -22,7 +22,7 @@ from lead_manager.core.logging import mask_email
 from lead_manager.core.metrics import HONEYPOT_HITS, LEADS_CREATED
 from lead_manager.core.pagination import Cursor, encode_cursor
 from lead_manager.core.request_meta import RequestMeta
-from lead_manager.leads import repository
+from lead_manager.leads import listing, repository
 from lead_manager.leads.idempotency import (
     ResumeUpload,
     claim_idempotency_key,
@@ -169,7 +169,7 @@ def _lead_submitted(lead: Lead, resume: ResumeInfo) -> None:
 
 
 def list_leads(session: Session, filters: LeadFilters, after: Cursor | None) -> LeadPage:
-    rows = repository.page(session, filters, after)
+    rows = listing.page(session, filters, after)
     next_cursor = None
     if len(rows) > filters.limit:
         last = rows[filters.limit - 1]
@@ -183,7 +183,7 @@ def list_leads(session: Session, filters: LeadFilters, after: Cursor | None) -> 
 
 def count_leads(session: Session, filters: LeadFilters) -> int:
     """How many leads match (the `limit` is ignored): the inbox's pending counts."""
-    return repository.count(session, filters)
+    return listing.count(session, filters)
 
 
 def get_lead(session: Session, lead_id: uuid.UUID) -> Lead:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from lead_manager.models import Base
+from lead_manager.models import Base, in_orm_schema
 
 config = context.config
 target_metadata = Base.metadata
@@ -15,6 +15,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        include_name=in_orm_schema,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -31,6 +32,7 @@ def run_migrations_online() -> None:
             # SQLite cannot ALTER most things; batch mode rebuilds tables instead.
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=in_orm_schema,
         )
         with context.begin_transaction():
             context.run_migrations()
