@@ -103,8 +103,8 @@ def start_lead_manager(env: dict[str, str], log: Path) -> Server:
     return start("lead-manager", command, env, log, port)
 
 
-def start_reference(env: dict[str, str], log: Path) -> Server:
-    return _start_uvicorn_app("reference", "bench.reference_app:create_app", env, log)
+def start_raw(env: dict[str, str], log: Path) -> Server:
+    return _start_uvicorn_app("raw", "bench.raw_app:create_app", env, log)
 
 
 def start_stack_floor(env: dict[str, str], log: Path) -> Server:

@@ -1,63 +1,75 @@
-"""The benchmark's comparison apps still serve the intake they are measured on.
+"""The benchmark's comparison apps still serve the requests they are measured on.
 
-`make bench` is not part of the suite; without this, a change to the product's schemas, storage
-or engine could break bench/stack_floor_app.py (or the reference) unnoticed until the next run.
+`make bench` is not part of the suite; without this, a change to the schema (a migration) could
+break bench/raw_app.py or bench/stack_floor_app.py unnoticed until the next run. Each app, on
+SQLite and PostgreSQL, takes a submission (file and row stored), lists it to the bench user's
+token and not without one, and finds it by search, through the index and by the scan.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 import bench.__main__ as bench_main
-from bench.servers import Server, start_reference, start_stack_floor
+from bench.cases import LEAD_FIELDS, RESUME, multipart
+from bench.servers import Server, start_raw, start_stack_floor
+from lead_manager.core.security import create_access_token
+from tests.conftest import scratch_postgres
+
+StartApp = Callable[[dict[str, str], Path], Server]
 
 
-def _start_floor(work: Path, database: Path) -> Server:
-    env = {
-        **bench_main.lead_manager_env(database),
-        "STORAGE_URL": f"file://{(work / 'resumes').resolve()}",
-    }
-    return start_stack_floor(env, work / "floor.log")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'bench.db'}"
+    return scratch_postgres("bench_apps")
 
 
-def _start_reference(work: Path, database: Path) -> Server:
-    env = {
-        "REFERENCE_DATABASE": str(database),
-        "REFERENCE_RESUMES": str(work / "resumes"),
-        "REFERENCE_SECRET": "reference-" + "s" * 40,
-    }
-    return start_reference(env, work / "reference.log")
-
-
-@pytest.mark.parametrize(
-    "start", [_start_floor, _start_reference], ids=["stack-floor", "reference"]
-)
-def test_bench_app_stores_a_submission(
-    tmp_path: Path, start: Callable[[Path, Path], Server]
+@pytest.mark.parametrize("start", [start_stack_floor, start_raw], ids=["stack-floor", "raw"])
+def test_bench_app_takes_lists_and_finds_a_submission(
+    tmp_path: Path, database_url: str, start: StartApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    database = tmp_path / "bench.db"
-    bench_main.prepare_database(bench_main.lead_manager_env(database), database)
-    server = start(tmp_path, database)
+    monkeypatch.setattr(bench_main, "WORK", tmp_path)
+    env = bench_main.server_env(database_url, "app")
+    user_hex = bench_main.prepare_database(env)
+    user_id = uuid.UUID(hex=user_hex)
+    token = create_access_token(user_id, env["SECRET_KEY"], timedelta(minutes=5)).token
+    server = start(env, tmp_path / "app.log")
     try:
-        content_type, body = bench_main.multipart(
-            bench_main.LEAD_FIELDS, "resume.pdf", bench_main.RESUME
-        )
-        response = httpx.post(
-            f"{server.base_url}/api/v1/leads",
-            content=body,
-            headers={"Content-Type": content_type},
-            timeout=30,
-        )
-        assert response.status_code == 201, response.text
-        assert response.json()["email"] == bench_main.LEAD_FIELDS["email"]
+        with httpx.Client(base_url=server.base_url, timeout=30) as client:
+            content_type, body = multipart(LEAD_FIELDS, "resume.pdf", RESUME)
+            response = client.post(
+                "/api/v1/leads", content=body, headers={"Content-Type": content_type}
+            )
+            assert response.status_code == 201, response.text
+            created = response.json()
+            assert created["email"] == LEAD_FIELDS["email"]
+            assert response.headers["location"] == f"/api/v1/leads/{created['id']}"
+
+            assert client.get("/api/v1/leads").status_code == 401
+            bearer = {"Authorization": f"Bearer {token}"}
+            for params in ({"status": "PENDING"}, {"q": "jane doe"}, {"q": "DOE@"}, {"q": "ja"}):
+                page = client.get("/api/v1/leads", params=params, headers=bearer)
+                assert page.status_code == 200, page.text
+                assert page.json() == {
+                    "items": [{**created, "assigned_to": None}],
+                    "next_cursor": None,
+                }
+            nothing = client.get("/api/v1/leads", params={"q": "nobody"}, headers=bearer)
+            assert nothing.json()["items"] == []
     finally:
         server.stop()
-    with sqlite3.connect(database) as connection:
-        (key, size) = connection.execute("SELECT resume_key, resume_size FROM leads").fetchone()
-    assert (tmp_path / "resumes" / key).read_bytes() == bench_main.RESUME
-    assert size == len(bench_main.RESUME)
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        key, size = connection.execute(text("SELECT resume_key, resume_size FROM leads")).one()
+    engine.dispose()
+    assert (tmp_path / "app-resumes" / key).read_bytes() == RESUME
+    assert size == len(RESUME)
