@@ -144,11 +144,11 @@ CASES: list[Case] = [
     Case(
         "search",
         "sqlite",
-        "`q` over 1M leads (5 terms in turn), 4 connections",
+        "`q` over 1M leads (5 terms in turn), 1 connection",
         _searches,
         metric="p50",
         target=50.0,
-        connections=4,
+        connections=1,
         round_seconds=2.0,
     ),
     Case("list", "postgresql", "50 PENDING leads of 1M, 32 connections", _pending_page, target=0.8),
@@ -156,11 +156,11 @@ CASES: list[Case] = [
     Case(
         "search",
         "postgresql",
-        "`q` over 1M leads (5 terms in turn), 4 connections",
+        "`q` over 1M leads (5 terms in turn), 1 connection",
         _searches,
         metric="p50",
         target=50.0,
-        connections=4,
+        connections=1,
         round_seconds=2.0,
     ),
     # --- Cases other features add -------------------------------------------------------------

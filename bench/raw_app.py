@@ -1,15 +1,20 @@
 """The raw reference: the least work that honours the contract for the requests `make bench` sends.
 
-Starlette routing, everything on the event loop (no thread hop): the database driver is called
-directly (`sqlite3`, or psycopg on PostgreSQL), in autocommit, one statement per step, and the
-answers are orjson bytes.
+Starlette routing on the event loop: the database driver is called directly (`sqlite3`, or psycopg
+on PostgreSQL), in autocommit, one statement per step, and the answers are orjson bytes. One
+thread hop, where the work waits for the disk: the resume's write and fsync (on the event loop
+they would serialise every submission behind one fsync), with the INSERT on PostgreSQL, whose
+commit waits for the WAL flush (a connection per worker thread, so commits overlap as
+lead-manager's do). SQLite's INSERT does not wait (WAL, synchronous=NORMAL) and stays on the
+loop, so its writers never contend for the lock.
 
 - `GET /api/v1/leads`: checks the HS256 bearer token (signature, `exp`/`iat`/`sub`, `typ`) and
   that its user is active (one primary-key lookup), then reads one keyset page (status, `q`,
   limit), the search through the same substring index and plan as lead-manager.
 - `POST /api/v1/leads`: the multipart form (python-multipart, through `request.form()` with the
   contract's limits), the field bounds, the resume's type by its first bytes (a PDF is what the
-  bench sends), the file streamed to a temporary file, fsynced and renamed, then one INSERT.
+  bench sends), the file copied in chunks to a temporary file, fsynced and renamed, then one
+  INSERT.
 
 Run with uvicorn (`bench.raw_app:create_app --factory`) and lead-manager's environment:
 DATABASE_URL (a migrated database), SECRET_KEY, STORAGE_URL (`file://`).
@@ -24,6 +29,7 @@ import secrets
 import shutil
 import sqlite3
 import tempfile
+import threading
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +39,7 @@ import jwt
 import orjson
 import psycopg
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -53,6 +60,9 @@ def _like(q: str) -> str:
 
 
 class Database(Protocol):
+    # Whether a write waits for the disk (then it runs in a worker thread, beside the file's).
+    writes_wait: bool
+
     def user_is_active(self, user_id: uuid.UUID) -> bool: ...
 
     def page(self, status: str | None, q: str | None, limit: int) -> list[dict[str, Any]]: ...
@@ -62,6 +72,8 @@ class Database(Protocol):
 
 class SQLite:
     """Text ids (32 hex digits) and naive UTC timestamps, as SQLAlchemy stores them."""
+
+    writes_wait = False
 
     def __init__(self, path: str) -> None:
         self.connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -125,10 +137,20 @@ class SQLite:
 
 
 class PostgreSQL:
-    """psycopg in autocommit: one statement is one transaction, no BEGIN/COMMIT round trips."""
+    """psycopg in autocommit: one statement is one transaction, no BEGIN/COMMIT round trips.
+
+    Reads on the event loop's connection; writes on one connection per worker thread.
+    """
+
+    writes_wait = True
 
     def __init__(self, url: str) -> None:
-        self.connection = psycopg.connect(url, autocommit=True, options="-c timezone=UTC")
+        self.url = url
+        self.connection = self._connect()
+        self.writers = threading.local()
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.url, autocommit=True, options="-c timezone=UTC")
 
     def user_is_active(self, user_id: uuid.UUID) -> bool:
         row = self.connection.execute(
@@ -171,7 +193,10 @@ class PostgreSQL:
         return bool(row and row[0] <= SEARCH_MAX_MATCHES)
 
     def insert_lead(self, row: dict[str, Any]) -> None:
-        self.connection.execute(_INSERT, _insert_values(row, row["id"], row["created_at"]))
+        writer: psycopg.Connection[Any] | None = getattr(self.writers, "connection", None)
+        if writer is None:
+            writer = self.writers.connection = self._connect()
+        writer.execute(_INSERT, _insert_values(row, row["id"], row["created_at"]))
 
 
 _INSERT = """
@@ -272,6 +297,17 @@ def create_app() -> Starlette:
         os.replace(temporary, resumes / key)
         return key, size
 
+    def insert(row: dict[str, Any]) -> None:
+        try:
+            database.insert_lead(row)
+        except BaseException:
+            (resumes / row["resume_key"]).unlink(missing_ok=True)
+            raise
+
+    def store_and_insert(upload: BinaryIO, row: dict[str, Any]) -> None:
+        row["resume_key"], row["resume_size"] = store(upload)
+        insert(row)
+
     async def submit_lead(request: Request) -> Response:
         async with request.form(**_FORM_LIMITS) as form:
             resume = form.get("resume")
@@ -289,7 +325,6 @@ def create_app() -> Starlette:
             if resume.file.read(5) != b"%PDF-":
                 return _json({"detail": "not an accepted type"}, 415)
             resume.file.seek(0)
-            key, size = store(resume.file)
             row = {
                 "id": uuid.uuid4(),
                 "first_name": first,
@@ -297,16 +332,14 @@ def create_app() -> Starlette:
                 "email": email,
                 "phone": fields.get("phone") or None,
                 "message": fields.get("message") or None,
-                "resume_key": key,
                 "resume_filename": os.path.basename(resume.filename or "resume.pdf")[:255],
-                "resume_size": size,
                 "created_at": datetime.now(UTC),
             }
-            try:
-                database.insert_lead(row)
-            except BaseException:
-                (resumes / key).unlink(missing_ok=True)
-                raise
+            if database.writes_wait:
+                await run_in_threadpool(store_and_insert, resume.file, row)
+            else:
+                row["resume_key"], row["resume_size"] = await run_in_threadpool(store, resume.file)
+                insert(row)
         body = {
             "id": row["id"],
             "first_name": first,

@@ -51,17 +51,24 @@ def markdown(results: dict[str, Any]) -> str:
     if results.get("postgresql"):
         lines += ["", f"PostgreSQL cases: {results['postgresql']}."]
     if "list_depth" in results:
+        depth = results["list_depth"]
         lines += [
             "",
-            "| leads (SQLite) | first page p50 / p99 ms | page 90% deep p50 / p99 ms | seed s |",
-            "|---:|---:|---:|---:|",
+            f"| list, one connection, {depth['leads']:,} leads (SQLite) | p50 / p99 ms |",
+            "|---|---:|",
+            f"| first page | {depth['first']['p50_ms']:.2f} / {depth['first']['p99_ms']:.2f} |",
+            f"| page 90% deep | {depth['deep']['p50_ms']:.2f} / {depth['deep']['p99_ms']:.2f} |",
         ]
-        for row in results["list_depth"]:
-            lines.append(
-                f"| {row['leads']:,} | {row['first']['p50_ms']:.2f} / {row['first']['p99_ms']:.2f} "
-                f"| {row['deep']['p50_ms']:.2f} / {row['deep']['p99_ms']:.2f} "
-                f"| {row['seed_seconds']:.1f} |"
-            )
+    seeds = [
+        f"{name} {results[key]:.0f} s"
+        for name, key in (
+            ("SQLite", "sqlite_seed_seconds"),
+            ("PostgreSQL", "postgres_seed_seconds"),
+        )
+        if key in results
+    ]
+    if seeds:
+        lines += ["", f"Seeding 1M leads (at the same time): {', '.join(seeds)}."]
     if "login_flood" in results:
         flood = results["login_flood"]
         lines += [

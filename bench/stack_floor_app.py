@@ -1,10 +1,12 @@
 """The stack floor: the raw reference's work, written with the stack lead-manager is built on.
 
-FastAPI `async def` endpoints and an async auth dependency (PyJWT, then the user's row), so
-nothing takes a thread hop; SQLAlchemy Core statements on a plain engine (pysqlite, or psycopg
-on PostgreSQL), reads in autocommit; a Pydantic model validated from the rows and serialised
-once. The intake takes the form into a model (`Form()`, `EmailStr`), checks the resume's first
-bytes, streams it to a temporary file (fsync, rename) and runs one INSERT. No middleware, rate
+FastAPI `async def` endpoints and an async auth dependency (PyJWT, then the user's row): the list
+takes no thread hop; SQLAlchemy Core statements on a plain engine (pysqlite, or psycopg on
+PostgreSQL), reads in autocommit; a Pydantic model validated from the rows and serialised once.
+The intake takes the form into a model (`Form()`, `EmailStr`), checks the resume's first bytes,
+copies it to a temporary file (fsync, rename) and runs one INSERT; like the raw reference, it
+takes one thread hop where the work waits for the disk (the file, and the INSERT on PostgreSQL,
+whose commit waits for the WAL flush; SQLite's INSERT stays on the event loop). No middleware, rate
 limit, libmagic, assignment, history, outbox or log line: what the stack costs, to judge
 lead-manager against (lead-manager / floor), and what it costs over the raw reference
 (floor / raw).
@@ -55,6 +57,7 @@ from sqlalchemy import (
     select,
     table,
 )
+from starlette.concurrency import run_in_threadpool
 
 SEARCH_MIN_CHARS = 3
 SEARCH_MAX_MATCHES = 10_000
@@ -275,6 +278,18 @@ def create_app() -> FastAPI:
         os.replace(temporary, resumes / key)
         return key, size
 
+    def insert_lead(row: dict[str, Any]) -> None:
+        try:
+            with engine.begin() as connection:
+                connection.execute(_INSERT, row)
+        except BaseException:
+            (resumes / row["resume_key"]).unlink(missing_ok=True)
+            raise
+
+    def store_and_insert(upload: BinaryIO, row: dict[str, Any]) -> None:
+        row["resume_key"], row["resume_size"] = store(upload)
+        insert_lead(row)
+
     @app.post("/api/v1/leads", status_code=201)
     async def submit_lead(
         data: Annotated[LeadForm, Form()], resume: Annotated[UploadFile, File()]
@@ -282,7 +297,6 @@ def create_app() -> FastAPI:
         if await resume.read(5) != b"%PDF-":
             raise HTTPException(415, "not an accepted type")
         await resume.seek(0)
-        key, size = store(resume.file)
         now = datetime.now(UTC)
         row = {
             "id": uuid.uuid4(),
@@ -292,19 +306,16 @@ def create_app() -> FastAPI:
             "phone": data.phone,
             "message": data.message,
             "status": Status.PENDING.value,
-            "resume_key": key,
             "resume_filename": os.path.basename(resume.filename or "resume.pdf")[:255],
             "resume_content_type": "application/pdf",
-            "resume_size": size,
             "created_at": now,
             "updated_at": now,
         }
-        try:
-            with engine.begin() as connection:
-                connection.execute(_INSERT, row)
-        except BaseException:
-            (resumes / key).unlink(missing_ok=True)
-            raise
+        if engine.dialect.name == "sqlite":
+            row["resume_key"], row["resume_size"] = await run_in_threadpool(store, resume.file)
+            insert_lead(row)
+        else:
+            await run_in_threadpool(store_and_insert, resume.file, row)
         return Response(
             LeadCreated.model_validate(row).model_dump_json(),
             status_code=201,
