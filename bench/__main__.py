@@ -52,7 +52,7 @@ WORK = OUT / "work"
 LEADS = 1_000_000
 # Interleaved rounds: each server in turn, the order rotating, each after a short warm-up.
 ROUNDS = 3
-FIRST_WARMUP_SECONDS = 2.0
+FIRST_WARMUP_SECONDS = 1.5
 ROUND_WARMUP_SECONDS = 0.5
 PASSWORD = "bench password, long enough"
 USER_EMAIL = "bench.attorney@example.com"

@@ -59,7 +59,7 @@ class Case:
     metric: Metric = "rps"
     target: float = 0.0
     connections: int = 32
-    round_seconds: float = 3.0
+    round_seconds: float = 2.5
     servers: tuple[str, ...] = ALL_SERVERS
     prepare: Callable[[Bench], None] | None = field(default=None, compare=False)
 
@@ -149,7 +149,7 @@ CASES: list[Case] = [
         metric="p50",
         target=50.0,
         connections=1,
-        round_seconds=2.0,
+        round_seconds=1.5,
     ),
     Case("list", "postgresql", "50 PENDING leads of 1M, 32 connections", _pending_page, target=0.8),
     Case("intake", "postgresql", "100 KB PDF, 32 connections", _intake, target=0.7),
@@ -161,7 +161,7 @@ CASES: list[Case] = [
         metric="p50",
         target=50.0,
         connections=1,
-        round_seconds=2.0,
+        round_seconds=1.5,
     ),
     # --- Cases other features add -------------------------------------------------------------
     # The feature issues' own cases go here, e.g. (lead-manager only where the reference apps
