@@ -38,11 +38,13 @@ _SQLITE = (
         name, email, content='', columnsize=0, tokenize='trigram'
     )
     """,
-    # Each write transaction adds a small segment; FTS5 merges them as they pile up. With the
-    # default (merge at 4 per level) a submission at 1M leads paid 2.7 ms on average inside the
-    # write lock, and every few hundred one of ~0.5 s; merging at 16 per level: 0.5 ms, at
-    # most ~30 ms, and searches as fast (they read a few more segments).
-    "INSERT INTO leads_search (leads_search, rank) VALUES ('automerge', 16)",
+    # Each write transaction adds a small segment, and FTS5 merges them as they pile up: a little
+    # at every write from `automerge` segments on a level, all at once (inside that write, so
+    # inside SQLite's write lock) from `crisismerge`. With the defaults (4, 16), 4,000 single-row
+    # inserts at 1M leads took 3.7 ms on average, the slowest 0.5 s and 7.3 s; with (8, 64):
+    # 1.0 ms, at most 0.2 s; searches as fast (a few more segments to read).
+    "INSERT INTO leads_search (leads_search, rank) VALUES ('automerge', 8)",
+    "INSERT INTO leads_search (leads_search, rank) VALUES ('crisismerge', 64)",
     """
     INSERT INTO leads_search (rowid, name, email)
     SELECT rowid, first_name || ' ' || last_name, email FROM leads
