@@ -49,11 +49,11 @@ class Server:
         # Linux: writing 5 to clear_refs resets VmHWM to the current RSS.
         Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 15) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
