@@ -38,6 +38,7 @@ from lead_manager.leads.router import router as leads_router
 from lead_manager.notes.router import router as notes_router
 from lead_manager.notifications.dispatcher import Dispatcher
 from lead_manager.outbox import repository as outbox_repository
+from lead_manager.privacy.router import router as privacy_router
 from lead_manager.storage.base import StorageUnavailableError
 from lead_manager.timeline.router import router as timeline_router
 from lead_manager.users.router import router as users_router
@@ -154,6 +155,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         timeline_router,
         users_router,
         audit_router,
+        privacy_router,
         web_router,
     )
     for router in routers:

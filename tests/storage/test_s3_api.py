@@ -16,7 +16,7 @@ from lead_manager.core.migrations import upgrade_to_head
 from lead_manager.core.request_meta import RequestMeta
 from lead_manager.leads import service
 from lead_manager.leads.idempotency import ResumeUpload
-from lead_manager.leads.models import Lead
+from lead_manager.leads.models import IntakeChannel, Lead
 from lead_manager.leads.resume import inspect_resume
 from lead_manager.leads.schemas import LeadCreate
 from lead_manager.outbox.models import OutboxMessage
@@ -106,7 +106,14 @@ def test_transaction_that_does_not_commit_removes_the_stored_object(
         pass
 
     with pytest.raises(Abort), transaction(s3_api.services.database.write_sessions) as session:
-        service.submit_lead(session, storage, LeadCreate(**lead_fields()), upload, RequestMeta())
+        service.submit_lead(
+            session,
+            storage,
+            LeadCreate(**lead_fields()),
+            upload,
+            RequestMeta(),
+            privacy=service.IntakePrivacy("1", IntakeChannel.API),
+        )
         session.flush()
         assert len(bucket_keys(s3_endpoint, s3_bucket)) == 1  # stored before the commit…
         raise Abort  # …and the transaction fails after it

@@ -24,6 +24,11 @@ class AuditAction(StrEnum):
     LEAD_CONFLICT_RESOLVED = "lead.conflict_resolved"
     USER_CREATED = "user.created"
     USER_UPDATED = "user.updated"
+    # Privacy: target is the keyed hash of the person's address (never the address itself).
+    PERSON_ERASED = "privacy.erased"
+    PERSON_EXPORTED = "privacy.exported"
+    # Leads erased by the retention job or `purge-expired` (details list their ids).
+    RETENTION_ERASED = "privacy.retention_erased"
 
 
 class AuditEvent(Base):

@@ -12,6 +12,7 @@ from functools import lru_cache
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Self
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -29,7 +30,7 @@ from lead_manager.core.business_hours import (
     parse_time_of_day,
     parse_zone,
 )
-from lead_manager.core.validation import check_single_line
+from lead_manager.core.validation import CONTROL_CHARACTERS, check_single_line
 
 # Values that appear in examples and tutorials; a production deployment using one is misconfigured.
 PLACEHOLDER_SECRETS = frozenset(
@@ -132,6 +133,12 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
 
+    # Privacy (issue 16): the notice the form links to and whose version each lead records, and
+    # how long closed leads are kept (0 keeps them; see privacy/retention.py).
+    privacy_notice_url: str | None = None
+    privacy_notice_version: str = "1"
+    retention_days: int = Field(default=0, ge=0, le=36500)
+
     @field_validator("trusted_proxies", "cors_origins", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:
@@ -185,6 +192,27 @@ class Settings(BaseSettings):
             except ValueError as exc:
                 raise ValueError(f"DIGEST_TIME: {exc}") from None
         return value.strip()
+
+    @field_validator("privacy_notice_url", mode="before")
+    @classmethod
+    def _check_privacy_notice_url(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        text = str(value).strip()
+        parts = urlsplit(text)
+        # Shown as a link on the public form: only a web address, never javascript: or data:.
+        if parts.scheme not in {"http", "https"} or not parts.netloc or CONTROL_CHARACTERS.search(text):
+            raise ValueError("PRIVACY_NOTICE_URL must be an http(s) URL")
+        return text
+
+    @field_validator("privacy_notice_version")
+    @classmethod
+    def _check_privacy_notice_version(cls, value: str) -> str:
+        # Stored with every lead (a column of 50 characters) and shown on the lead page.
+        value = value.strip()
+        if not value or len(value) > 50 or CONTROL_CHARACTERS.search(value):
+            raise ValueError("PRIVACY_NOTICE_VERSION must be 1-50 printable characters")
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Self:

@@ -20,8 +20,9 @@ from lead_manager.core.pagination import Cursor, CursorQuery, decode_cursor, que
 from lead_manager.core.request_meta import RequestMeta
 from lead_manager.core.validation import check_single_line
 from lead_manager.leads import service
-from lead_manager.leads.models import Lead, LeadStatus
+from lead_manager.leads.models import IntakeChannel, Lead, LeadStatus
 from lead_manager.leads.schemas import LeadCreate, LeadFilters
+from lead_manager.leads.service import IntakePrivacy
 from lead_manager.storage.base import ResumeStorage
 
 
@@ -176,16 +177,28 @@ class LeadIntake:
     idempotency_ttl: timedelta
     meta: RequestMeta
     clock: ResponseClock
+    notice_version: str
 
     async def submit(
-        self, data: LeadCreate, resume: UploadFile, idempotency_key: str | None = None
+        self,
+        data: LeadCreate,
+        resume: UploadFile,
+        idempotency_key: str | None = None,
+        *,
+        channel: IntakeChannel,
     ) -> Lead:
+        privacy = IntakePrivacy(self.notice_version, channel)
         return await run_in_threadpool(
-            self._submit, data, resume.file, resume.filename, idempotency_key
+            self._submit, data, resume.file, resume.filename, idempotency_key, privacy
         )
 
     def _submit(
-        self, data: LeadCreate, resume: BinaryIO, filename: str | None, idempotency_key: str | None
+        self,
+        data: LeadCreate,
+        resume: BinaryIO,
+        filename: str | None,
+        idempotency_key: str | None,
+        privacy: IntakePrivacy,
     ) -> Lead:
         with transaction(self.write_factory) as session:
             return service.intake(
@@ -200,6 +213,7 @@ class LeadIntake:
                 idempotency_ttl=self.idempotency_ttl,
                 meta=self.meta,
                 clock=self.clock,
+                privacy=privacy,
             )
 
 
@@ -211,6 +225,7 @@ async def get_lead_intake(services: ServicesDep, meta: RequestMetaDep) -> LeadIn
         idempotency_ttl=services.settings.idempotency_ttl,
         meta=meta,
         clock=services.clock,
+        notice_version=services.settings.privacy_notice_version,
     )
 
 

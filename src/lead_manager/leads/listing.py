@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from lead_manager.core.db import utcnow
 from lead_manager.core.pagination import Cursor
 from lead_manager.leads.models import SEARCH_TABLE, Lead
+from lead_manager.leads.repository import NOT_ERASED
 from lead_manager.leads.schemas import LeadFilters
 
 # Only the columns a list item shows: no message text, no resume metadata.
@@ -100,7 +101,7 @@ def _filters(
 
 def _conditions(filters: LeadFilters, page_on_sqlite: bool = False) -> list[ColumnElement[bool]]:
     """The WHERE clauses of the filters, shared by the page and the count."""
-    conditions = _filters(filters, Lead.__table__.c, page_on_sqlite)
+    conditions = [NOT_ERASED, *_filters(filters, Lead.__table__.c, page_on_sqlite)]
     if filters.q:
         conditions.append(_matches(filters.q))
     return conditions
@@ -142,7 +143,7 @@ def _search_page(session: Session, filters: LeadFilters, q: str) -> Select[*tupl
     lead against the search instead (they cannot know how few matches there are): that scans
     every lead when the matches are few or old.
     """
-    found = select(*LIST_COLUMNS).where(_matches(q))
+    found = select(*LIST_COLUMNS).where(_matches(q), NOT_ERASED)
     if session.get_bind().dialect.name == "sqlite":
         found = found.where(_LEAD_ROWID.in_(_index_candidates(session, q)))
     matched = found.cte("matched").prefix_with("MATERIALIZED")

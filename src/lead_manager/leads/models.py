@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lead_manager.core.db import Base, new_id, utcnow
@@ -29,6 +29,13 @@ class LeadStatus(StrEnum):
     # Outcomes: the prospect became a client, or the firm will not take the matter.
     RETAINED = "RETAINED"
     DECLINED = "DECLINED"
+
+
+class IntakeChannel(StrEnum):
+    """Where a lead came from: the public web form or a direct API call."""
+
+    FORM = "form"
+    API = "api"
 
 
 class Lead(Base):
@@ -69,6 +76,14 @@ class Lead(Base):
     assignment_reason: Mapped[str | None] = mapped_column(String(32), default=None)
     respond_by: Mapped[datetime | None] = mapped_column(default=None)
     escalation_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    # Privacy (issue 16): the notice in force at intake, where the lead came from, the prospect's
+    # marketing choice, and when the personal data was erased (the row stays, anonymous).
+    # Every text column of this table is classified in privacy/personal_data.py.
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(50), default=None)
+    privacy_channel: Mapped[str | None] = mapped_column(String(8), default=None)
+    marketing_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    erased_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class AssignmentReason(StrEnum):

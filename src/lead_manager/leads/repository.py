@@ -7,12 +7,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import instance_state
 
 from lead_manager.core.db import Base
 from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatus, LeadStatusChange
+
+# Leads whose personal data was erased stay as anonymous rows for statistics; every listing of
+# leads (the inbox, counts, the digest, exports) leaves them out with this condition.
+NOT_ERASED: ColumnElement[bool] = Lead.erased_at.is_(None)
 
 
 def get(session: Session, lead_id: uuid.UUID) -> Lead | None:

@@ -23,6 +23,7 @@ from lead_manager.leads.dependencies import (
     SubmissionLimit,
     ValidLeadQuery,
 )
+from lead_manager.leads.models import IntakeChannel
 from lead_manager.leads.resume import ACCEPTED_LABEL, ACCEPTED_TYPES, download_filename
 from lead_manager.leads.schemas import (
     LeadAssign,
@@ -32,6 +33,7 @@ from lead_manager.leads.schemas import (
     LeadPage,
     LeadRead,
     LeadUpdate,
+    PrivacyRead,
     ResumeRead,
     StatusChangeRead,
 )
@@ -71,7 +73,7 @@ async def submit_lead(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Public intake: the prospect's details and resume. No authentication."""
-    lead = await intake.submit(data, resume, idempotency_key)
+    lead = await intake.submit(data, resume, idempotency_key, channel=IntakeChannel.API)
     # Serialised here: returned as a model, FastAPI would validate it a second time.
     return Response(
         LeadCreated.model_validate(lead).model_dump_json(),
@@ -98,12 +100,20 @@ def _detail(session: SessionDep, lead: LeadByPath, clock: ResponseClock) -> Lead
         **item,
         phone=lead.phone,
         message=lead.message,
-        resume=ResumeRead(
+        resume=None
+        if lead.erased_at is not None
+        else ResumeRead(
             filename=lead.resume_filename,
             content_type=lead.resume_content_type,
             size=lead.resume_size,
         ),
         history=[StatusChangeRead.model_validate(c) for c in service.lead_history(session, lead)],
+        privacy=PrivacyRead(
+            notice_version=lead.privacy_notice_version,
+            channel=lead.privacy_channel,
+            marketing_opt_in=lead.marketing_opt_in,
+        ),
+        erased_at=lead.erased_at,
     )
 
 

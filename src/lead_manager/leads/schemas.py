@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from lead_manager.core.validation import Email, MessageText, Name, Phone, StatusReason
-from lead_manager.leads.models import LeadStatus
+from lead_manager.leads.models import IntakeChannel, LeadStatus
 
 
 class LeadCreate(BaseModel):
@@ -37,12 +37,20 @@ class LeadCreate(BaseModel):
     # Spam trap: the web form hides this field from people; only bots fill it in. Left out of
     # the OpenAPI schema (no need to tell bots), accepted by the API all the same.
     website: SkipJsonSchema[str | None] = Field(default=None, max_length=2000)
+    # Privacy: the prospect's choice to hear from the firm beyond this enquiry (unticked by default).
+    marketing_opt_in: bool = False
 
     @field_validator("phone", "message", "website", mode="before")
     @classmethod
     def _blank_is_missing(cls, value: object) -> object:
         # An HTML form sends an empty string for an untouched optional field.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("marketing_opt_in", mode="before")
+    @classmethod
+    def _blank_is_no(cls, value: object) -> object:
+        # An unticked checkbox sends nothing; a blank value is "no" as well.
+        return False if value is None or (isinstance(value, str) and not value.strip()) else value
 
 
 HONEYPOT_FIELD = "website"
@@ -82,11 +90,23 @@ class StatusChangeRead(BaseModel):
     reason: str | None
 
 
+class PrivacyRead(BaseModel):
+    """What the prospect was told and chose at intake (null for leads from before it was kept)."""
+
+    notice_version: str | None
+    channel: IntakeChannel | None
+    marketing_opt_in: bool
+
+
 class LeadDetail(LeadRead):
     phone: str | None
     message: str | None
-    resume: ResumeRead
+    # Null once the lead's personal data is erased (the file is gone).
+    resume: ResumeRead | None
     history: list[StatusChangeRead]
+    privacy: PrivacyRead
+    # Set when the lead's personal data was erased: the row stays for statistics, anonymous.
+    erased_at: datetime | None
 
 
 class LeadUpdate(BaseModel):

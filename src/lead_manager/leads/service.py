@@ -29,7 +29,13 @@ from lead_manager.leads.idempotency import (
     release_idempotency_key,
     request_fingerprint,
 )
-from lead_manager.leads.models import AssignmentReason, Lead, LeadStatus, LeadStatusChange
+from lead_manager.leads.models import (
+    AssignmentReason,
+    IntakeChannel,
+    Lead,
+    LeadStatus,
+    LeadStatusChange,
+)
 from lead_manager.leads.resume import ResumeInfo, inspect_resume
 from lead_manager.leads.schemas import LeadCreate, LeadFilters, LeadPage
 from lead_manager.outbox import service as outbox
@@ -38,6 +44,15 @@ from lead_manager.storage.base import ResumeNotFoundError, ResumeStorage, new_re
 from lead_manager.users import repository as users
 
 log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class IntakePrivacy:
+    """The privacy facts of a submission that the prospect does not choose: the notice version
+    in force (PRIVACY_NOTICE_VERSION) and the channel it came through."""
+
+    notice_version: str
+    channel: IntakeChannel
 
 
 def intake(
@@ -53,6 +68,7 @@ def intake(
     idempotency_ttl: timedelta,
     meta: RequestMeta,
     clock: ResponseClock | None = None,
+    privacy: IntakePrivacy,
 ) -> Lead:
     """The whole public submission, shared by the API and the web form.
 
@@ -63,14 +79,18 @@ def intake(
         return honeypot_lead(data)
     upload = ResumeUpload(resume, inspect_resume(resume, resume_name, max_resume_bytes))
     if idempotency_key is None:
-        return submit_lead(session, storage, data, upload, meta, clock=clock)
+        return submit_lead(
+            session, storage, data, upload, meta, clock=clock, privacy=privacy
+        )
     fingerprint = request_fingerprint(data, upload)
     existing = claim_idempotency_key(write_factory, idempotency_key, fingerprint, idempotency_ttl)
     if existing is not None:
         log.info("idempotent replay", lead_id=str(existing))
         return get_lead(session, existing)
     on_rollback(session, lambda: release_idempotency_key(write_factory, idempotency_key))
-    return submit_lead(session, storage, data, upload, meta, idempotency_key, clock=clock)
+    return submit_lead(
+        session, storage, data, upload, meta, idempotency_key, clock=clock, privacy=privacy
+    )
 
 
 def honeypot_lead(data: LeadCreate) -> Lead:
@@ -98,6 +118,7 @@ def submit_lead(
     idempotency_key: str | None = None,
     *,
     clock: ResponseClock | None = None,
+    privacy: IntakePrivacy,
 ) -> Lead:
     """Store the resume, the lead, its first history entry and its emails, all or nothing."""
     resume_key = new_resume_key()
@@ -126,6 +147,9 @@ def submit_lead(
         updated_at=now,
         # Speed to lead: the first-response deadline (none without an SLA).
         respond_by=clock.respond_by(now) if clock is not None else None,
+        privacy_notice_version=privacy.notice_version,
+        privacy_channel=privacy.channel.value,
+        marketing_opt_in=data.marketing_opt_in,
     )
     first_change = LeadStatusChange(
         lead_id=lead.id, status=LeadStatus.PENDING.value, changed_at=now
@@ -271,6 +295,8 @@ class ResumeDownload:
 def download_resume(
     session: Session, storage: ResumeStorage, lead: Lead, *, actor: uuid.UUID, meta: RequestMeta
 ) -> ResumeDownload:
+    if lead.erased_at is not None:
+        raise NotFoundError("This lead's personal data, resume included, has been erased.")
     path = storage.local_path(lead.resume_key)
     try:
         chunks = None if path is not None else storage.open(lead.resume_key)

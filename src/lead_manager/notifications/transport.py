@@ -6,6 +6,7 @@ import os
 import smtplib
 import ssl
 import tempfile
+import uuid
 from contextlib import AbstractContextManager
 from email.message import EmailMessage
 from pathlib import Path
@@ -99,6 +100,12 @@ class EmlDirectoryTransport:
     def open(self) -> _EmlWriter:
         self.directory.mkdir(parents=True, exist_ok=True)
         return _EmlWriter(self.directory)
+
+
+def eml_copy(directory: Path, outbox_id: uuid.UUID) -> Path:
+    """The file the directory transport writes for an outbox message (its Message-ID's local part,
+    see rendering.message_id); erasure removes it."""
+    return directory / f"{outbox_id}.eml"
 
 
 class _EmlWriter:

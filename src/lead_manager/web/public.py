@@ -12,6 +12,7 @@ from lead_manager.core.dependencies import SettingsDep
 from lead_manager.core.errors import DomainError
 from lead_manager.core.settings import Settings
 from lead_manager.leads.dependencies import LeadIntakeDep, SubmissionLimit
+from lead_manager.leads.models import IntakeChannel
 from lead_manager.leads.resume import ACCEPTED_LABEL, ACCEPTED_TYPES
 from lead_manager.leads.schemas import HONEYPOT_FIELD, LeadCreate
 from lead_manager.web.dependencies import CsrfChecked
@@ -40,6 +41,7 @@ def _lead_form(
         accepted_label=ACCEPTED_LABEL,
         accept=ACCEPT_ATTRIBUTE,
         max_resume_bytes=settings.max_resume_bytes,
+        privacy_notice_url=settings.privacy_notice_url,
     )
 
 
@@ -61,6 +63,7 @@ async def submit_lead_form(
     phone: FormText = "",
     message: FormText = "",
     website: FormText = "",
+    marketing_opt_in: FormText = "",
     resume: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     values = {
@@ -70,6 +73,7 @@ async def submit_lead_form(
         "phone": phone,
         "message": message,
         HONEYPOT_FIELD: website,
+        "marketing_opt_in": marketing_opt_in,
     }
     errors: dict[str, str] = {}
     data: LeadCreate | None = None
@@ -84,7 +88,7 @@ async def submit_lead_form(
     if data is None or resume is None or errors:
         return _lead_form(request, settings, values, errors, status_code=422)
     try:
-        await intake.submit(data, resume)
+        await intake.submit(data, resume, channel=IntakeChannel.FORM)
     except DomainError as exc:
         # The resume is refused (empty, too large, not a document) before anything is stored.
         return _lead_form(

@@ -1,0 +1,199 @@
+"""All SQL of erasure and export: finding a person's leads, and every table erasure touches.
+
+Erasure reaches into other domains' tables on purpose: this file is the one place that says what
+is removed where (leads, their history, audit rows about them, the outbox, idempotency keys).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from lead_manager.audit.models import AuditAction, AuditEvent
+from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatus, LeadStatusChange
+from lead_manager.outbox.models import OutboxMessage, OutboxStatus
+from lead_manager.privacy.personal_data import (
+    AUDIT_FREE_TEXT,
+    LEAD_PERSONAL_COLUMNS,
+    normalised_email,
+)
+
+# Closed leads that retention erases; RETAINED leads are clients, PENDING ones are still open.
+RETENTION_STATUSES = (LeadStatus.DECLINED.value, LeadStatus.REACHED_OUT.value)
+
+
+def _like_literal(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _same_person(address: str) -> ColumnElement[bool]:
+    """Leads whose address is `address` up to case and a `+tag` (as duplicates are matched).
+
+    On the stored address as it is. When leads carry an indexed normalised-email column, this
+    becomes `Lead.<that column> == normalised_email(address)`.
+    """
+    normal = normalised_email(address)
+    local, _, domain = normal.rpartition("@")
+    stored = func.lower(Lead.email)
+    tagged = f"{_like_literal(local)}+%@{_like_literal(domain)}"
+    return or_(stored == normal, stored.like(tagged, escape="\\"))
+
+
+def leads_of_person(session: Session, address: str) -> list[Lead]:
+    """Every lead of that person not yet erased, oldest first."""
+    normal = normalised_email(address)
+    rows = session.scalars(
+        select(Lead)
+        .where(_same_person(address), Lead.erased_at.is_(None))
+        .order_by(Lead.created_at, Lead.id)
+    ).all()
+    # SQL's lower() and LIKE are coarser than the rule (ASCII case only on SQLite, a tag that
+    # could span the "@"): the rule itself decides.
+    return [lead for lead in rows if normalised_email(lead.email) == normal]
+
+
+def expired_leads(session: Session, cutoff: datetime, limit: int) -> list[Lead]:
+    """Closed leads (DECLINED, REACHED_OUT) with no activity since `cutoff`: not updated, no
+    status change, no note."""
+    recent_change = exists().where(
+        LeadStatusChange.lead_id == Lead.id, LeadStatusChange.changed_at >= cutoff
+    )
+    # Hook: when leads have notes, a note written since `cutoff` keeps the lead as well.
+    return list(
+        session.scalars(
+            select(Lead)
+            .where(
+                Lead.erased_at.is_(None),
+                Lead.status.in_(RETENTION_STATUSES),
+                Lead.updated_at < cutoff,
+                ~recent_change,
+            )
+            .order_by(Lead.updated_at, Lead.id)
+            .limit(limit)
+        ).all()
+    )
+
+
+def outbox_ids(session: Session, lead_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    return list(
+        session.scalars(select(OutboxMessage.id).where(OutboxMessage.lead_id.in_(lead_ids))).all()
+    )
+
+
+def _cleared_values() -> dict[str, Any]:
+    columns = Lead.__table__.columns
+    return {name: None if columns[name].nullable else "" for name in LEAD_PERSONAL_COLUMNS}
+
+
+def erase_lead_rows(session: Session, lead_ids: Sequence[uuid.UUID], now: datetime) -> int:
+    """Clear the personal columns and the file reference; the dates stay as they were."""
+    result = session.execute(
+        update(Lead)
+        .where(Lead.id.in_(lead_ids), Lead.erased_at.is_(None))
+        .values(
+            **_cleared_values(),
+            resume_key="",
+            erased_at=now,
+            # Not the column's onupdate: the lead keeps its dates for statistics.
+            updated_at=Lead.updated_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def clear_history_reasons(session: Session, lead_ids: Sequence[uuid.UUID]) -> None:
+    session.execute(
+        update(LeadStatusChange)
+        .where(LeadStatusChange.lead_id.in_(lead_ids), LeadStatusChange.reason.is_not(None))
+        .values(reason=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def clear_audit_free_text(session: Session, lead_ids: Sequence[uuid.UUID]) -> None:
+    """Drop the free-text details (a status change's reason…) of audit rows about the leads."""
+    events = session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.target.in_([str(lead_id) for lead_id in lead_ids]),
+            AuditEvent.action.in_(list(AUDIT_FREE_TEXT)),
+        )
+    ).all()
+    for event in events:
+        keys = AUDIT_FREE_TEXT[event.action]
+        if any(event.details.get(key) is not None for key in keys):
+            # A new dict: the JSON column notices assignment, not mutation.
+            event.details = {k: (None if k in keys else v) for k, v in event.details.items()}
+    session.flush()
+
+
+def drop_unsent_messages(session: Session, lead_ids: Sequence[uuid.UUID]) -> int:
+    """Emails (and other side effects) about the leads not yet delivered are never sent."""
+    result = session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.lead_id.in_(lead_ids),
+            OutboxMessage.status != OutboxStatus.SENT.value,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def scrub_sent_messages(session: Session, lead_ids: Sequence[uuid.UUID]) -> None:
+    """Delivered messages stay (kind, dates: the timeline and statistics) without what could lead
+    back to the person: the submission's request id and any error text."""
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.lead_id.in_(lead_ids))
+        .values(request_id=None, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    # Hook: message bodies kept in the outbox (webhook events carry the lead's fields) and
+    # recipient addresses are cleared here when those columns exist.
+
+
+def delete_idempotency_keys(session: Session, lead_ids: Sequence[uuid.UUID]) -> None:
+    # The key's fingerprint is a hash of the submitted fields: not kept for an erased person.
+    session.execute(
+        delete(IdempotencyKey)
+        .where(IdempotencyKey.lead_id.in_(lead_ids))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def delete_notes(session: Session, lead_ids: Sequence[uuid.UUID]) -> None:
+    """Hook: leads have no notes table yet; when they do, erasure deletes a lead's notes here."""
+
+
+def audit_of_leads(session: Session, lead_ids: Sequence[uuid.UUID]) -> Sequence[AuditEvent]:
+    return session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.target.in_([str(lead_id) for lead_id in lead_ids]))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+
+
+def messages_of_leads(session: Session, lead_ids: Sequence[uuid.UUID]) -> Sequence[OutboxMessage]:
+    return session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.lead_id.in_(lead_ids))
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+    ).all()
+
+
+def erasures_of(session: Session, address_hash: str) -> Sequence[AuditEvent]:
+    """Earlier erasures of the person with this address hash, newest first."""
+    return session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == AuditAction.PERSON_ERASED.value,
+            AuditEvent.target == address_hash,
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    ).all()
