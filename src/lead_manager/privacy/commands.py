@@ -7,6 +7,8 @@ import sys
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
+# Every table mapped: erasure writes audit rows, whose foreign key names the users table.
+import lead_manager.models  # noqa: F401
 from lead_manager.core.db import create_write_session_factory, transaction, utcnow
 from lead_manager.core.logging import configure_logging
 from lead_manager.core.request_meta import RequestMeta

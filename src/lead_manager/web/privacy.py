@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from lead_manager.auth.dependencies import AdminUser
 from lead_manager.container import services_of
-from lead_manager.core.dependencies import RequestMetaDep, SessionDep, WriteSessionDep
+from lead_manager.core.dependencies import RequestMetaDep, SessionDep
 from lead_manager.core.errors import NotFoundError
 from lead_manager.leads.dependencies import StorageDep
 from lead_manager.privacy import export, service
@@ -59,7 +59,8 @@ def export_person(
     request: Request,
     _csrf: CsrfChecked,
     admin: AdminUser,
-    session: WriteSessionDep,
+    # A POST: the request's session is already the writing one (the audit row of the export).
+    session: SessionDep,
     storage: StorageDep,
     eraser: EraserDep,
     meta: RequestMetaDep,
