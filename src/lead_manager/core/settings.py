@@ -201,7 +201,11 @@ class Settings(BaseSettings):
         text = str(value).strip()
         parts = urlsplit(text)
         # Shown as a link on the public form: only a web address, never javascript: or data:.
-        if parts.scheme not in {"http", "https"} or not parts.netloc or CONTROL_CHARACTERS.search(text):
+        if (
+            parts.scheme not in {"http", "https"}
+            or not parts.netloc
+            or CONTROL_CHARACTERS.search(text)
+        ):
             raise ValueError("PRIVACY_NOTICE_URL must be an http(s) URL")
         return text
 
