@@ -30,6 +30,9 @@ PACKAGE = "lead_manager_client"
 def generated(api: LiveServer, public, tmp_path: Path) -> Iterator[ModuleType]:
     document = tmp_path / "openapi.json"
     document.write_bytes(public.get("/openapi.json").content)
+    # The privacy export is a zip: bytes to the client, as the generator's documented override.
+    config = tmp_path / "generator.yaml"
+    config.write_text('content_type_overrides:\n  "application/zip": "application/octet-stream"\n')
     scripts = Path(sys.executable).parent
     result = subprocess.run(
         [
@@ -39,6 +42,8 @@ def generated(api: LiveServer, public, tmp_path: Path) -> Iterator[ModuleType]:
             str(document),
             "--meta",
             "none",
+            "--config",
+            str(config),
             "--output-path",
             str(tmp_path / PACKAGE),
         ],

@@ -172,7 +172,9 @@ def _add_exception_handlers(app: FastAPI) -> None:
         detail: object = exc.detail
         if isinstance(exc, InvalidInputError):
             detail = [{"type": "value_error", "loc": [exc.location, exc.field], "msg": exc.detail}]
-        return JSONResponse({"detail": detail}, status_code=exc.status_code)
+        # A 503 (an erasure storage stopped part-way) is worth repeating: say when.
+        headers = {"Retry-After": "30"} if exc.status_code == 503 else None
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -74,6 +74,7 @@ def test_local_storage_failing_part_way_then_the_retry_completes(
         response = erase(admin.client, JANE["email"])
         assert response.status_code == 503
         assert "repeat the request" in response.json()["detail"]
+        assert response.headers["retry-after"] == "30"
 
         # Nothing is marked erased: every lead keeps its data and is still found for a retry.
         found = attorney.client.get("/api/v1/leads", params={"q": "quillfeather"}).json()
