@@ -127,6 +127,9 @@ def test_an_erased_lead_is_an_anonymous_row(
     assert all(h["reason"] is None for h in lead["history"])
 
     assert attorney.client.get(f"/api/v1/leads/{jane[0]}/resume").status_code == 404
+    # An anonymous row is not worked any more.
+    change = attorney.client.patch(f"/api/v1/leads/{jane[1]}", json={"status": "REACHED_OUT"})
+    assert change.status_code == 409
     # Left out of the lists, the counts and every search for her.
     listed = attorney.client.get("/api/v1/leads").json()["items"]
     assert [item["id"] for item in listed if item["id"] in jane] == []

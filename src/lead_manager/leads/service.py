@@ -251,6 +251,9 @@ def change_status(
     current = LeadStatus(lead.status)
     if current == new:
         return lead
+    if lead.erased_at is not None:
+        # Kept for statistics only: a change (and its reason) would be about nobody.
+        raise ConflictError("This lead's personal data has been erased; it can no longer change.")
     if (current, new) not in ALLOWED_TRANSITIONS:
         raise ConflictError(f"A lead cannot go from {current.value} to {new.value}.")
     if new in REASON_REQUIRED and not reason:
