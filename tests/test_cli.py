@@ -170,6 +170,8 @@ SUBCOMMANDS = [
     "retry-emails",
     "ensure-admin",
     "send-digest",
+    "erase",
+    "purge-expired",
 ]
 
 

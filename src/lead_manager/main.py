@@ -56,6 +56,10 @@ OPENAPI_TAGS = [
     },
     {"name": "users", "description": "Your own account; creating and changing accounts (admin)."},
     {"name": "audit", "description": "Who did what and when (admin)."},
+    {
+        "name": "privacy",
+        "description": "Answering a person's access and erasure requests (admin).",
+    },
     {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."},
 ]
 

@@ -33,6 +33,8 @@ OPERATION_IDS = {
     ("get", "/api/v1/users"): "list_users",
     ("patch", "/api/v1/users/{user_id}"): "update_user",
     ("get", "/api/v1/audit"): "list_audit_events",
+    ("post", "/api/v1/privacy/erasures"): "erase_person",
+    ("get", "/api/v1/privacy/export"): "export_person",
     ("get", "/healthz"): "healthz",
     ("get", "/readyz"): "readyz",
     ("get", "/metrics"): "metrics",

@@ -19,7 +19,9 @@ router = APIRouter(prefix="/api/v1/privacy", tags=["privacy"])
 
 
 @router.post(
-    "/erasures", response_model=ErasureResult, responses=error_responses(401, 403, 422, 503)
+    "/erasures",
+    response_model=ErasureResult,
+    responses=error_responses(400, 401, 403, 422, 503),
 )
 def erase_person(
     request: ErasureRequest,
