@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from lead_manager import __version__
 from lead_manager.core.settings import get_settings
+from lead_manager.privacy import commands as privacy_commands
 
 
 def _fail(message: str) -> int:
@@ -193,7 +194,44 @@ def cmd_retry_emails(args: argparse.Namespace) -> int:
     return 0
 
 
-send-digest, erase, purge-expired."""
+def cmd_send_digest(_args: argparse.Namespace) -> int:
+    import socket
+
+    from lead_manager.core.db import Database, utcnow
+    from lead_manager.core.logging import configure_logging
+    from lead_manager.leads.digest import send_digests
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    zone = settings.response_clock().zone
+    engine = _migrated_engine()
+    try:
+        now = utcnow()
+        day = now.astimezone(zone).date()
+        worker = f"send-digest:{socket.gethostname()}:{os.getpid()}"
+        run = send_digests(Database.from_engine(engine), day, worker, now)
+    finally:
+        engine.dispose()
+    if run.queued == 0 and run.already_sent == 0:
+        print(f"digest of {day} ({zone.key}): nothing to send, no attorney has pending leads")
+    elif run.queued == 0:
+        print(
+            f"digest of {day} ({zone.key}): already sent today to all {run.already_sent} attorney(s)"
+        )
+    else:
+        already = f"; {run.already_sent} already had it" if run.already_sent else ""
+        print(
+            f"digest of {day} ({zone.key}): queued {run.queued} email(s){already}; "
+            "the dispatcher (serve or worker) delivers them"
+        )
+    return 0
+
+
+def _setting_problem(error: ErrorDetails) -> str:
+    """One variable's problem, named as in the environment: `DIGEST_TIME: '25:00' is not ...`."""
+    message = error["msg"].removeprefix("Value error, ")
+    name = str(error["loc"][0]).upper() if error["loc"] else ""
+    return message if not name or message.startswith(name) else f"{name}: {message}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -272,13 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument("--list", action="store_true", help="only list them, with their last error")
     retry.set_defaults(handler=cmd_retry_emails)
 
-    erase = sub.add_parser("erase", help="erase a person's data (every lead of that address)")
-    erase.add_argument("--email", required=True, help="the person's address (case, +tag ignored)")
-    erase.add_argument("--reason", required=True, help="why, for the audit trail (not the name)")
-    erase.set_defaults(handler=cmd_erase)
-    sub.add_parser("purge-expired", help="erase closed leads past RETENTION_DAYS now").set_defaults(
-        handler=cmd_purge_expired
-    )
+    # erase, purge-expired
+    privacy_commands.add_commands(sub, _migrated_engine)
 
     sub.add_parser(
         "send-digest", help="send today's digest to attorneys now, unless it already went out"

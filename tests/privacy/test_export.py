@@ -60,11 +60,19 @@ def test_export_holds_every_lead_of_the_person_and_their_resumes(
     assert first["privacy"] == {"notice_version": "1", "channel": "api", "marketing_opt_in": True}
     assert [h["status"] for h in first["history"]] == ["PENDING", "REACHED_OUT", "DECLINED"]
     assert first["history"][-1]["reason"] == "Jane Quillfeather's claim is out of time"
-    assert first["notes"] == []
-    types = [entry["type"] for entry in first["timeline"]]
-    assert types[0] == "submitted"
+    (note,) = first["notes"]
+    assert note["body"].startswith("Spoke to Jane Quillfeather") and note["author"]
+    # The lead's timeline, as GET /api/v1/leads/{id}/timeline gives it.
+    timeline = attorney.client.get(f"/api/v1/leads/{jane[0]}/timeline").json()["items"]
+    assert first["timeline"] == timeline
+    types = [entry["type"] for entry in timeline]
+    assert types[0] == "submitted" and "assigned" in types and "note" in types
     assert types.count("status_changed") == 2 and "resume_downloaded" in types
-    assert types.count("email_sent") == 2  # the acknowledgement and the attorney's notification
+    # The acknowledgement (to her) and the attorney's notification.
+    sent = [entry for entry in timeline if entry["type"] == "email_sent"]
+    assert sorted(entry["to"] for entry in sent) == sorted(
+        ["Jane.Quillfeather+injury@example.com", attorney.email]
+    )
     assert [e["at"] for e in first["timeline"]] == sorted(e["at"] for e in first["timeline"])
 
     # Each resume, byte for byte, under the name data.json gives.

@@ -50,8 +50,13 @@ def retention_fixture(
     pending_old = lead_with_status(api, attorney, public, [], 4)
     declined_recent = lead_with_status(api, attorney, public, ["DECLINED"], 5)
     reached_active = lead_with_status(api, attorney, public, ["REACHED_OUT"], 6)
+    reached_noted = lead_with_status(api, attorney, public, ["REACHED_OUT"], 7)
     for lead_id in (declined_old, reached_old, retained_old, pending_old, reached_active):
         age_lead(api.engine, lead_id, old)
+    # Untouched for long, but a note was written today: still active.
+    age_lead(api.engine, reached_noted, old)
+    note = attorney.client.post(f"/api/v1/leads/{reached_noted}/notes", json={"body": "Called."})
+    assert note.status_code == 201
     age_lead(api.engine, declined_recent, RETENTION_DAYS - 1)
     # Untouched for long, but its latest status change is recent: still active.
     with api.engine.begin() as connection:
@@ -68,6 +73,7 @@ def retention_fixture(
         pending_old,
         declined_recent,
         reached_active,
+        reached_noted,
     ]
 
 

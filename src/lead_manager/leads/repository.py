@@ -183,7 +183,7 @@ def assignees_with_pending(session: Session) -> list[uuid.UUID]:
     role and state are checked)."""
     assignees = session.scalars(
         select(Lead.assigned_to)
-        .where(Lead.status == LeadStatus.PENDING.value, Lead.assigned_to.is_not(None))
+        .where(Lead.status == LeadStatus.PENDING.value, Lead.assigned_to.is_not(None), NOT_ERASED)
         .distinct()
     ).all()
     return [assignee for assignee in assignees if assignee is not None]
@@ -193,7 +193,7 @@ def pending_for(session: Session, user_id: uuid.UUID, limit: int) -> Sequence[Le
     """A user's PENDING leads, oldest first (the digest)."""
     return session.scalars(
         select(Lead)
-        .where(Lead.assigned_to == user_id, Lead.status == LeadStatus.PENDING.value)
+        .where(Lead.assigned_to == user_id, Lead.status == LeadStatus.PENDING.value, NOT_ERASED)
         .order_by(Lead.created_at, Lead.id)
         .limit(limit)
     ).all()
@@ -204,7 +204,7 @@ def count_pending_for(session: Session, user_id: uuid.UUID) -> int:
         session.scalar(
             select(func.count())
             .select_from(Lead)
-            .where(Lead.assigned_to == user_id, Lead.status == LeadStatus.PENDING.value)
+            .where(Lead.assigned_to == user_id, Lead.status == LeadStatus.PENDING.value, NOT_ERASED)
         )
         or 0
     )

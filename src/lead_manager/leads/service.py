@@ -79,9 +79,7 @@ def intake(
         return honeypot_lead(data)
     upload = ResumeUpload(resume, inspect_resume(resume, resume_name, max_resume_bytes))
     if idempotency_key is None:
-        return submit_lead(
-            session, storage, data, upload, meta, clock=clock, privacy=privacy
-        )
+        return submit_lead(session, storage, data, upload, meta, clock=clock, privacy=privacy)
     fingerprint = request_fingerprint(data, upload)
     existing = claim_idempotency_key(write_factory, idempotency_key, fingerprint, idempotency_ttl)
     if existing is not None:

@@ -18,14 +18,14 @@ router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
     response_model=NoteRead,
     responses={
         201: {"description": "The note was added", "headers": LOCATION_HEADER},
-        **error_responses(400, 401, 404, 422),
+        **error_responses(400, 401, 404, 409, 422),
     },
 )
 def add_note(
     data: NoteCreate, lead: LeadByPath, user: CurrentUser, session: SessionDep, response: Response
 ) -> NoteRead:
     """Append a plain-text note to the lead. Notes cannot be edited or deleted."""
-    note = service.add_note(session, lead.id, data.body, author=user.id)
+    note = service.add_note(session, lead, data.body, author=user.id)
     response.headers["Location"] = f"/api/v1/leads/{lead.id}/notes/{note.id}"
     return NoteRead.model_validate(note)
 

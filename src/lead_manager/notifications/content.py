@@ -38,6 +38,9 @@ def load(
         lead = leads.get(session, uuid.UUID(payload["lead_id"]))
         if lead is None:
             raise MissingDataError("the lead no longer exists")
+        if lead.erased_at is not None:
+            # Erasure drops a lead's unsent messages; this one was claimed just before.
+            raise MissingDataError("the lead's personal data has been erased")
     recipient = None
     if "user_id" in payload:
         recipient = users.get(session, uuid.UUID(payload["user_id"]))

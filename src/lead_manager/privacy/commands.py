@@ -1,26 +1,47 @@
-"""`lead-manager erase` and `lead-manager purge-expired`: the privacy duties from the shell."""
+"""`lead-manager erase` and `lead-manager purge-expired`: the privacy duties from the shell.
+
+Imported by the CLI when it builds its parser: the heavy imports wait until a command runs.
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-from sqlalchemy import Engine
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-# Every table mapped: erasure writes audit rows, whose foreign key names the users table.
-import lead_manager.models  # noqa: F401
-from lead_manager.core.db import create_write_session_factory, transaction, utcnow
-from lead_manager.core.logging import configure_logging
-from lead_manager.core.request_meta import RequestMeta
-from lead_manager.core.settings import Settings
-from lead_manager.privacy.schemas import ErasureRequest
-from lead_manager.privacy.service import Eraser, ErasureIncompleteError, erase_person, purge_expired
-from lead_manager.storage.base import StorageError
-from lead_manager.storage.factory import create_storage
+    from lead_manager.core.settings import Settings
+    from lead_manager.privacy.service import Eraser
 
 
-def _eraser(settings: Settings) -> Eraser:
-    return Eraser(create_storage(settings), settings.signing_key(), settings.mail_dir)
+def add_commands(sub: argparse._SubParsersAction[Any], engine: Callable[[], Engine]) -> None:
+    """Add the two commands; `engine` opens the (migrated) database when one runs."""
+    erase_parser = sub.add_parser(
+        "erase", help="erase a person's data (every lead of that address)"
+    )
+    erase_parser.add_argument(
+        "--email", required=True, help="the person's address (case and a +tag ignored)"
+    )
+    erase_parser.add_argument(
+        "--reason", required=True, help="why, kept in the audit trail (not the person's name)"
+    )
+    erase_parser.set_defaults(
+        handler=lambda args: _with_engine(engine, lambda e: erase(e, args.email, args.reason))
+    )
+    sub.add_parser(
+        "purge-expired", help="erase the closed leads past RETENTION_DAYS now"
+    ).set_defaults(handler=lambda _args: _with_engine(engine, purge))
+
+
+def _with_engine(engine: Callable[[], Engine], command: Callable[[Engine], int]) -> int:
+    opened = engine()
+    try:
+        return command(opened)
+    finally:
+        opened.dispose()
 
 
 def _fail(message: str) -> int:
@@ -28,13 +49,32 @@ def _fail(message: str) -> int:
     return 1
 
 
-def erase(engine: Engine, settings: Settings, address: str, reason: str) -> int:
+def _eraser(settings: Settings) -> Eraser:
+    from lead_manager.privacy.service import Eraser
+    from lead_manager.storage.factory import create_storage
+
+    return Eraser(create_storage(settings), settings.signing_key(), settings.mail_dir)
+
+
+def erase(engine: Engine, address: str, reason: str) -> int:
     """Erase a person's leads; prints how many. Exit 1 with a one-line reason otherwise."""
+    from pydantic import ValidationError
+
+    # Every table mapped: erasure writes audit rows, whose foreign key names the users table.
+    import lead_manager.models  # noqa: F401
+    from lead_manager.core.db import create_write_session_factory, transaction
+    from lead_manager.core.logging import configure_logging
+    from lead_manager.core.request_meta import RequestMeta
+    from lead_manager.core.settings import get_settings
+    from lead_manager.privacy.schemas import ErasureRequest
+    from lead_manager.privacy.service import ErasureIncompleteError, erase_person
+
     try:
         request = ErasureRequest(email=address, reason=reason)
     except ValidationError as exc:
         reasons = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in exc.errors())
         return _fail(f"invalid request: {reasons}")
+    settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     try:
         with transaction(create_write_session_factory(engine)) as session:
@@ -52,8 +92,16 @@ def erase(engine: Engine, settings: Settings, address: str, reason: str) -> int:
     return 0
 
 
-def purge(engine: Engine, settings: Settings) -> int:
+def purge(engine: Engine) -> int:
     """Erase the leads past RETENTION_DAYS now; prints how many."""
+    import lead_manager.models  # noqa: F401
+    from lead_manager.core.db import create_write_session_factory, utcnow
+    from lead_manager.core.logging import configure_logging
+    from lead_manager.core.settings import get_settings
+    from lead_manager.privacy.service import ErasureIncompleteError, purge_expired
+    from lead_manager.storage.base import StorageError
+
+    settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     if settings.retention_days <= 0:
         print("erased 0 lead(s): RETENTION_DAYS is 0, leads are kept")

@@ -4,7 +4,7 @@ emails) and their resumes, generated while it is sent (memory stays flat whateve
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,16 +13,20 @@ from sqlalchemy.orm import Session
 from zipstream import ZIP_DEFLATED, ZIP_STORED, ZipStream
 
 from lead_manager.audit import repository as audit
-from lead_manager.audit.models import AuditAction, AuditEvent
+from lead_manager.audit.models import AuditAction
 from lead_manager.core.db import utcnow
 from lead_manager.core.errors import NotFoundError
 from lead_manager.core.request_meta import RequestMeta
 from lead_manager.leads import repository as leads
-from lead_manager.leads.models import Lead, LeadStatusChange
-from lead_manager.outbox.models import OutboxMessage, OutboxStatus
+from lead_manager.leads.models import Lead
+from lead_manager.leads.schemas import StatusChangeRead
+from lead_manager.notes import repository as notes
+from lead_manager.notes.schemas import NoteRead
 from lead_manager.privacy import repository
 from lead_manager.privacy.personal_data import email_hash
 from lead_manager.storage.base import ResumeNotFoundError, ResumeStorage
+from lead_manager.timeline.schemas import Timeline
+from lead_manager.timeline.service import timeline
 
 ZIP_MEDIA_TYPE = "application/zip"
 
@@ -62,9 +66,6 @@ def export_person(
     found = repository.leads_of_person(session, address)
     if not found:
         raise NotFoundError("No lead matches this email address.")
-    lead_ids = [lead.id for lead in found]
-    events = repository.audit_of_leads(session, lead_ids)
-    messages = repository.messages_of_leads(session, lead_ids)
     records: list[dict[str, Any]] = []
     resumes: list[tuple[str, Iterator[bytes]]] = []
     for lead in found:
@@ -73,15 +74,7 @@ def export_person(
             resumes.append((str(arcname), storage.open(lead.resume_key)))
         except ResumeNotFoundError:
             arcname = None
-        records.append(
-            _lead_record(
-                lead,
-                leads.history(session, lead.id),
-                [e for e in events if e.target == str(lead.id)],
-                [m for m in messages if m.lead_id == lead.id],
-                arcname,
-            )
-        )
+        records.append(_lead_record(session, lead, arcname))
     now = utcnow()
     audit.record(
         session,
@@ -95,13 +88,10 @@ def export_person(
     return PersonExport(f"personal-data-{now:%Y%m%d-%H%M%S}.zip", document, resumes)
 
 
-def _lead_record(
-    lead: Lead,
-    history: Sequence[LeadStatusChange],
-    events: list[AuditEvent],
-    messages: list[OutboxMessage],
-    resume_file: str | None,
-) -> dict[str, Any]:
+def _lead_record(session: Session, lead: Lead, resume_file: str | None) -> dict[str, Any]:
+    """One lead as data.json shows it: its fields, history, notes and timeline (the same
+    entries as GET /api/v1/leads/{id}/timeline)."""
+    history = leads.history(session, lead.id)
     return {
         "id": str(lead.id),
         "created_at": lead.created_at.isoformat(),
@@ -126,62 +116,13 @@ def _lead_record(
             "file": resume_file,
         },
         "history": [
-            {
-                "status": change.status,
-                "changed_at": change.changed_at.isoformat(),
-                "changed_by": str(change.changed_by) if change.changed_by else None,
-                "reason": change.reason,
-            }
-            for change in history
+            StatusChangeRead.model_validate(change).model_dump(mode="json") for change in history
         ],
-        # Hook: leads have no notes yet; when they do, they are listed here.
-        "notes": [],
-        "timeline": _timeline(lead, history, events, messages),
+        "notes": [
+            NoteRead.model_validate(note).model_dump(mode="json")
+            for note in notes.for_lead(session, lead.id)
+        ],
+        "timeline": Timeline(items=timeline(session, lead)).model_dump(mode="json", by_alias=True)[
+            "items"
+        ],
     }
-
-
-def _timeline(
-    lead: Lead,
-    history: Sequence[LeadStatusChange],
-    events: list[AuditEvent],
-    messages: list[OutboxMessage],
-) -> list[dict[str, Any]]:
-    """What happened to the lead, oldest first, from the rows kept: its history, audit rows
-    about it and the emails sent about it."""
-    entries: list[dict[str, Any]] = [
-        {"at": lead.created_at, "type": "submitted", "actor": None},
-    ]
-    previous = None
-    for change in history:
-        if previous is not None:
-            entries.append(
-                {
-                    "at": change.changed_at,
-                    "type": "status_changed",
-                    "actor": change.changed_by,
-                    "from": previous,
-                    "to": change.status,
-                    "reason": change.reason,
-                }
-            )
-        previous = change.status
-    for event in events:
-        # Status changes come from the history above; the rest by their action's name.
-        if event.action != AuditAction.LEAD_STATUS_CHANGED.value:
-            entries.append(
-                {"at": event.at, "type": event.action.removeprefix("lead."), "actor": event.actor}
-            )
-    for message in messages:
-        if message.status == OutboxStatus.SENT.value and message.sent_at is not None:
-            entries.append(
-                {"at": message.sent_at, "type": "email_sent", "actor": None, "kind": message.kind}
-            )
-    entries.sort(key=lambda entry: entry["at"])
-    return [
-        {
-            **entry,
-            "at": entry["at"].isoformat(),
-            "actor": str(entry["actor"]) if entry["actor"] else None,
-        }
-        for entry in entries
-    ]

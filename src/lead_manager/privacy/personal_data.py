@@ -33,6 +33,8 @@ LEAD_OTHER_COLUMNS = frozenset(
         "resume_content_type",
         "privacy_notice_version",
         "privacy_channel",
+        # Why it went to its first assignee (round_robin, none_available…).
+        "assignment_reason",
     }
 )
 # Free text staff wrote about the lead, in its history and in audit rows about it: it may name

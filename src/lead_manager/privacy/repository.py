@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from lead_manager.audit.models import AuditAction, AuditEvent
 from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatus, LeadStatusChange
+from lead_manager.notes.models import Note
 from lead_manager.outbox.models import OutboxMessage, OutboxStatus
 from lead_manager.privacy.personal_data import (
     AUDIT_FREE_TEXT,
@@ -63,7 +64,7 @@ def expired_leads(session: Session, cutoff: datetime, limit: int) -> list[Lead]:
     recent_change = exists().where(
         LeadStatusChange.lead_id == Lead.id, LeadStatusChange.changed_at >= cutoff
     )
-    # Hook: when leads have notes, a note written since `cutoff` keeps the lead as well.
+    recent_note = exists().where(Note.lead_id == Lead.id, Note.created_at >= cutoff)
     return list(
         session.scalars(
             select(Lead)
@@ -72,6 +73,7 @@ def expired_leads(session: Session, cutoff: datetime, limit: int) -> list[Lead]:
                 Lead.status.in_(RETENTION_STATUSES),
                 Lead.updated_at < cutoff,
                 ~recent_change,
+                ~recent_note,
             )
             .order_by(Lead.updated_at, Lead.id)
             .limit(limit)
@@ -99,6 +101,8 @@ def erase_lead_rows(session: Session, lead_ids: Sequence[uuid.UUID], now: dateti
             **_cleared_values(),
             resume_key="",
             erased_at=now,
+            # No longer worked: out of the overdue list, never escalated.
+            respond_by=None,
             # Not the column's onupdate: the lead keeps its dates for statistics.
             updated_at=Lead.updated_at,
         )
@@ -151,11 +155,11 @@ def scrub_sent_messages(session: Session, lead_ids: Sequence[uuid.UUID]) -> None
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.lead_id.in_(lead_ids))
-        .values(request_id=None, last_error=None)
+        .values(request_id=None, last_error=None, recipient=None)
         .execution_options(synchronize_session=False)
     )
-    # Hook: message bodies kept in the outbox (webhook events carry the lead's fields) and
-    # recipient addresses are cleared here when those columns exist.
+    # Hook: message bodies kept in the outbox (webhook events carry the lead's fields) are
+    # cleared here when there are such messages.
 
 
 def delete_idempotency_keys(session: Session, lead_ids: Sequence[uuid.UUID]) -> None:
@@ -168,23 +172,10 @@ def delete_idempotency_keys(session: Session, lead_ids: Sequence[uuid.UUID]) -> 
 
 
 def delete_notes(session: Session, lead_ids: Sequence[uuid.UUID]) -> None:
-    """Hook: leads have no notes table yet; when they do, erasure deletes a lead's notes here."""
-
-
-def audit_of_leads(session: Session, lead_ids: Sequence[uuid.UUID]) -> Sequence[AuditEvent]:
-    return session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.target.in_([str(lead_id) for lead_id in lead_ids]))
-        .order_by(AuditEvent.at, AuditEvent.id)
-    ).all()
-
-
-def messages_of_leads(session: Session, lead_ids: Sequence[uuid.UUID]) -> Sequence[OutboxMessage]:
-    return session.scalars(
-        select(OutboxMessage)
-        .where(OutboxMessage.lead_id.in_(lead_ids))
-        .order_by(OutboxMessage.created_at, OutboxMessage.id)
-    ).all()
+    """What staff wrote about the person goes with their data (the timeline loses the entries)."""
+    session.execute(
+        delete(Note).where(Note.lead_id.in_(lead_ids)).execution_options(synchronize_session=False)
+    )
 
 
 def erasures_of(session: Session, address_hash: str) -> Sequence[AuditEvent]:

@@ -221,7 +221,7 @@ def add_note(
             values={"body": body},
             status_code=422,
         )
-    notes_service.add_note(session, lead.id, note.body, author=user.id)
+    notes_service.add_note(session, lead, note.body, author=user.id)
     return _done(lead, "note_added")
 
 
