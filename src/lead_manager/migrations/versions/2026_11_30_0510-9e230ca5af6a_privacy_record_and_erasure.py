@@ -1,7 +1,7 @@
 """privacy record and erasure: notice version, channel, marketing opt-in, erased_at on leads
 
 Revision ID: 9e230ca5af6a
-Revises: b7e4f1a90003
+Revises: 5edd426cf7bf
 Create Date: 2026-11-30 03:57:52.378620
 
 """
@@ -15,7 +15,7 @@ import lead_manager.core.db
 
 # revision identifiers, used by Alembic.
 revision: str = "9e230ca5af6a"
-down_revision: str | Sequence[str] | None = "b7e4f1a90003"
+down_revision: str | Sequence[str] | None = "5edd426cf7bf"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
