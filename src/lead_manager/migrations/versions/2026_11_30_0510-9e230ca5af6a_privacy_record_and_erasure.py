@@ -22,24 +22,23 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     """Upgrade schema."""
+    # Plain ALTER TABLE, not batch mode: on SQLite a batch would rebuild `leads` and drop the
+    # triggers that keep the search index (leads_search) up to date.
     # Nullable, or false by default: leads from before this was kept have no record.
-    with op.batch_alter_table("leads", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("privacy_notice_version", sa.String(length=50), nullable=True)
-        )
-        batch_op.add_column(sa.Column("privacy_channel", sa.String(length=8), nullable=True))
-        batch_op.add_column(
-            sa.Column("marketing_opt_in", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch_op.add_column(
-            sa.Column("erased_at", lead_manager.core.db.UTCDateTime(timezone=True), nullable=True)
-        )
+    op.add_column("leads", sa.Column("privacy_notice_version", sa.String(length=50), nullable=True))
+    op.add_column("leads", sa.Column("privacy_channel", sa.String(length=8), nullable=True))
+    op.add_column(
+        "leads",
+        sa.Column("marketing_opt_in", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
+    op.add_column(
+        "leads",
+        sa.Column("erased_at", lead_manager.core.db.UTCDateTime(timezone=True), nullable=True),
+    )
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    with op.batch_alter_table("leads", schema=None) as batch_op:
-        batch_op.drop_column("erased_at")
-        batch_op.drop_column("marketing_opt_in")
-        batch_op.drop_column("privacy_channel")
-        batch_op.drop_column("privacy_notice_version")
+    # ALTER TABLE … DROP COLUMN (SQLite 3.35+): the search triggers stay.
+    for column in ("erased_at", "marketing_opt_in", "privacy_channel", "privacy_notice_version"):
+        op.drop_column("leads", column)
