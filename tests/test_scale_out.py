@@ -6,6 +6,8 @@ commands, configured only through the environment, as in compose.yaml.
 
 from __future__ import annotations
 
+import time
+
 import email
 import signal
 import threading
@@ -205,7 +207,13 @@ def test_two_apis_and_two_workers_share_one_state(
 
     expected = (LEADS + 1) * EMAILS_PER_LEAD
     messages = catcher.wait_for(expected, timeout=45)
-    outbox = cluster.outbox_statuses()
+    # A worker records "sent" just after the SMTP server has the message: give the last
+    # records a moment to commit before reading the outbox.
+    deadline = time.monotonic() + 15
+    while (outbox := cluster.outbox_statuses()) != {OutboxStatus.SENT.value: expected}:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert outbox == {OutboxStatus.SENT.value: expected}, outbox
     # Every outbox row has been recorded as sent, so no dispatcher can send anything more: the
     # mailbox is final. Each email arrived exactly once.
