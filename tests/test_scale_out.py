@@ -6,11 +6,10 @@ commands, configured only through the environment, as in compose.yaml.
 
 from __future__ import annotations
 
-import time
-
 import email
 import signal
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
