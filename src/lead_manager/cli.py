@@ -63,6 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(_args: argparse.Namespace) -> int:
+    from lead_manager.channels import delivery_channels
     from lead_manager.core.db import Database
     from lead_manager.core.logging import configure_logging
     from lead_manager.jobs import scheduled_jobs
@@ -71,8 +72,14 @@ def cmd_worker(_args: argparse.Namespace) -> int:
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     engine = _migrated_engine()
-    jobs = scheduled_jobs(settings, Database.from_engine(engine))
-    Dispatcher(settings, engine, name="worker", jobs=jobs).run_forever()
+    database = Database.from_engine(engine)
+    Dispatcher(
+        settings,
+        engine,
+        name="worker",
+        channels=delivery_channels(settings, database),
+        jobs=scheduled_jobs(settings, database),
+    ).run_forever()
     engine.dispose()
     return 0
 
@@ -172,12 +179,14 @@ def cmd_cleanup_orphans(args: argparse.Namespace) -> int:
 def cmd_retry_emails(args: argparse.Namespace) -> int:
     from lead_manager.core.db import create_write_session_factory, transaction, utcnow
     from lead_manager.outbox import repository
+    from lead_manager.outbox.models import EMAIL_KINDS
 
+    emails = [kind.value for kind in EMAIL_KINDS]
     engine = _migrated_engine()
     try:
         with transaction(create_write_session_factory(engine)) as session:
             if args.list:
-                messages = repository.failed(session)
+                messages = repository.failed(session, emails)
                 for message in messages:
                     error_lines = (message.last_error or "").splitlines()
                     first_error_line = error_lines[0][:160] if error_lines else ""
@@ -187,7 +196,7 @@ def cmd_retry_emails(args: argparse.Namespace) -> int:
                     )
                 print(f"{len(messages)} failed email(s)")
                 return 0
-            count = repository.requeue_failed(session, utcnow())
+            count = repository.requeue_failed(session, utcnow(), emails)
     finally:
         engine.dispose()
     print(f"re-queued {count} failed email(s); the dispatcher sends them next")

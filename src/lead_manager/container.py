@@ -19,6 +19,7 @@ from lead_manager.core.rate_limit import Limit, RateLimiter
 from lead_manager.core.settings import Settings
 from lead_manager.storage.base import ResumeStorage
 from lead_manager.storage.factory import create_storage
+from lead_manager.webhooks.signing import SecretBox
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,8 @@ class AppServices:
     signing_key: str
     # First-response deadlines (FIRM_TIMEZONE, BUSINESS_HOURS, FIRST_RESPONSE_SLA_MINUTES).
     clock: ResponseClock
+    # Seals webhook secrets at rest (a key derived from the signing key).
+    webhook_secrets: SecretBox
 
     @classmethod
     def create(cls, settings: Settings, database: Database) -> AppServices:
@@ -58,6 +61,7 @@ class AppServices:
             ),
             signing_key=signing_key,
             clock=settings.response_clock(),
+            webhook_secrets=SecretBox(signing_key),
         )
 
 

@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager, suppress
 import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
@@ -21,7 +20,9 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from lead_manager import __version__
 from lead_manager.audit.router import router as audit_router
 from lead_manager.auth.router import router as auth_router
+from lead_manager.channels import delivery_channels
 from lead_manager.container import AppServices
+from lead_manager.core.cors import ApiCorsMiddleware
 from lead_manager.core.db import Database
 from lead_manager.core.errors import DomainError, InvalidInputError
 from lead_manager.core.health import router as health_router
@@ -33,17 +34,20 @@ from lead_manager.core.openapi import add_redoc, install_openapi, operation_id
 from lead_manager.core.rate_limit import RateLimitExceededError
 from lead_manager.core.services import CoreServices
 from lead_manager.core.settings import Settings, get_settings
+from lead_manager.exports.router import router as exports_router
 from lead_manager.jobs import scheduled_jobs
 from lead_manager.leads.router import router as leads_router
 from lead_manager.notes.router import router as notes_router
 from lead_manager.notifications.dispatcher import Dispatcher
 from lead_manager.outbox import repository as outbox_repository
 from lead_manager.privacy.router import router as privacy_router
+from lead_manager.stats.router import router as stats_router
 from lead_manager.storage.base import StorageUnavailableError
 from lead_manager.timeline.router import router as timeline_router
 from lead_manager.users.router import router as users_router
 from lead_manager.web.pages import STATIC_DIRECTORY, too_large_page
 from lead_manager.web.router import router as web_router
+from lead_manager.webhooks.router import router as webhooks_router
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +57,11 @@ OPENAPI_TAGS = [
         "name": "leads",
         "description": "The public intake (no authentication) and the attorneys' inbox: list, "
         "read, change the status of a lead, download its resume.",
+    },
+    {"name": "stats", "description": "Lead statistics by day, status, source and attorney."},
+    {
+        "name": "webhooks",
+        "description": "Endpoints that receive signed lead events (Standard Webhooks); admin.",
     },
     {"name": "users", "description": "Your own account; creating and changing accounts (admin)."},
     {"name": "audit", "description": "Who did what and when (admin)."},
@@ -79,6 +88,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             core.settings,
             core.database.engine,
             name="embedded",
+            channels=delivery_channels(core.settings, core.database),
             jobs=scheduled_jobs(core.settings, core.database),
         )
         task = asyncio.create_task(dispatcher.run_async(), name="outbox-dispatcher")
@@ -130,21 +140,22 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     # Innermost, so the 413s it answers itself still pass the request-context middleware (FastAPI's
     # own `max_body_size` sits outside every user middleware: no request id, no nosniff).
     app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_request_bytes)
-    if settings.cors_origins:
-        # Off unless configured. Bearer tokens, not cookies, authenticate API calls: no credentials.
+    if settings.cors_origins or settings.form_embed_origins:
+        # Off unless configured: the intake for the firm's sites, the API for a front-end.
         app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PATCH"],
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
-            expose_headers=["Location", "Retry-After", "X-Request-ID"],
-            max_age=600,
+            ApiCorsMiddleware,
+            embed_origins=settings.form_embed_origins,
+            api_origins=settings.cors_origins,
         )
     # Its headers and log line cover every response, CORS ones and the body limit's 413 too.
     app.add_middleware(
         RequestContextMiddleware,
         hsts_max_age_seconds=settings.hsts_max_age_seconds,
         too_large_page=too_large_page(settings.firm_name, settings.max_resume_bytes),
+        # The form's own 413 may show inside the firm's site like the form itself.
+        frame_ancestors={"/": " ".join(settings.form_embed_origins)}
+        if settings.form_embed_origins
+        else None,
     )
     if settings.trusted_proxies:
         # Outermost: the client address and scheme a trusted proxy forwarded (X-Forwarded-For read
@@ -154,9 +165,13 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
     routers = (
         health_router,
         auth_router,
+        # Before the leads router, whose /api/v1/leads/{lead_id} would take "export.csv".
+        exports_router,
         leads_router,
         notes_router,
         timeline_router,
+        stats_router,
+        webhooks_router,
         users_router,
         audit_router,
         privacy_router,

@@ -7,6 +7,7 @@ from lead_manager.notes.models import Note
 from lead_manager.outbox.models import OutboxMessage
 from lead_manager.scheduling.models import JobRun
 from lead_manager.users.models import User
+from lead_manager.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AuditEvent",
@@ -18,6 +19,8 @@ __all__ = [
     "Note",
     "OutboxMessage",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "in_orm_schema",
 ]
 

@@ -29,6 +29,9 @@ class AuditAction(StrEnum):
     PERSON_EXPORTED = "privacy.exported"
     # Leads erased by the retention job or `purge-expired` (details list their ids).
     RETENTION_ERASED = "privacy.retention_erased"
+    LEADS_EXPORTED = "leads.exported"
+    WEBHOOK_CREATED = "webhook.created"
+    WEBHOOK_DELETED = "webhook.deleted"
 
 
 class AuditEvent(Base):

@@ -81,6 +81,9 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+        # Sorts and groupings (the statistics over a long range) in memory, not in temporary
+        # files: two to three times faster, at a few tens of MB for a year of leads.
+        cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.close()
 
     # This process's writers take turns on a lock before BEGIN IMMEDIATE. Left to SQLite, a

@@ -49,6 +49,15 @@ EMAILS_FAILED = Counter(
     "lead_manager_emails_failed", "Failed delivery attempts in this process.", ["permanent"]
 )
 
+WEBHOOKS_SENT = Counter(
+    "lead_manager_webhooks_sent", "Webhook deliveries a receiver accepted (2xx), this process."
+)
+WEBHOOKS_FAILED = Counter(
+    "lead_manager_webhooks_failed",
+    "Failed webhook delivery attempts in this process.",
+    ["permanent"],
+)
+
 UNMATCHED_ROUTE = "<unmatched>"
 
 

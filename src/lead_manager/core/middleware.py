@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Mapping
 
 import structlog
 from starlette.datastructures import MutableHeaders
@@ -17,7 +18,6 @@ _WELL_FORMED_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _BASE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",
 }
 
 # JSON and files never need to load anything or be framed. HTML pages set their own policy (web/).
@@ -29,7 +29,7 @@ log = structlog.get_logger("lead_manager.http")
 # this (and the page given to the middleware) take its place, in the shape of every other error.
 _TOO_LARGE_JSON = b'{"detail":"The request is larger than the server accepts."}'
 _PAGE_CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'"
+    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors {frame_ancestors}"
 )
 
 
@@ -43,14 +43,34 @@ def client_ip(scope: Scope) -> str:
 def _route_template(scope: Scope) -> str:
     # The router leaves the matched route in the scope; its template keeps label cardinality fixed.
     route = scope.get("route")
-    path = getattr(route, "path", None)
+    # path_format: without convertors (`/api/v1/leads/{lead_id}`, not `{lead_id:lead_id}`).
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
     return path if isinstance(path, str) else UNMATCHED_ROUTE
 
 
+def allows_framing(policy: str | None) -> bool:
+    """Whether a Content-Security-Policy lets other origins frame the response (its own
+    `frame-ancestors` list): then it, not X-Frame-Options, decides, and DENY is left out."""
+    for directive in (policy or "").split(";"):
+        name, _, sources = directive.strip().partition(" ")
+        if name.lower() == "frame-ancestors":
+            return sources.strip() != "'none'"
+    return False
+
+
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, too_large_page: bytes, hsts_max_age_seconds: int = 0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        too_large_page: bytes,
+        hsts_max_age_seconds: int = 0,
+        frame_ancestors: Mapping[str, str] | None = None,
+    ) -> None:
+        """`frame_ancestors`: who may frame the 413 page, by path, where others than nobody
+        may (the embeddable form)."""
         self.app = app
         self.too_large_page = too_large_page
+        self.frame_ancestors = dict(frame_ancestors or {})
         self.hsts = (
             f"max-age={hsts_max_age_seconds}; includeSubDomains" if hsts_max_age_seconds else None
         )
@@ -90,12 +110,16 @@ class RequestContextMiddleware:
                     )
                     headers["Content-Length"] = str(len(replacement_body))
                     if not api_request:
-                        headers["Content-Security-Policy"] = _PAGE_CONTENT_SECURITY_POLICY
+                        headers["Content-Security-Policy"] = _PAGE_CONTENT_SECURITY_POLICY.format(
+                            frame_ancestors=self.frame_ancestors.get(scope["path"], "'none'")
+                        )
                 headers[REQUEST_ID_HEADER] = request_id
                 for name, value in _BASE_HEADERS.items():
                     headers.setdefault(name, value)
                 if not headers.get("content-type", "").startswith("text/html"):
                     headers.setdefault("Content-Security-Policy", API_CONTENT_SECURITY_POLICY)
+                if not allows_framing(headers.get("content-security-policy")):
+                    headers.setdefault("X-Frame-Options", "DENY")
                 if hsts:
                     headers.setdefault("Strict-Transport-Security", hsts)
                 if api_request:

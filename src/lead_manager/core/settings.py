@@ -13,6 +13,7 @@ from ipaddress import ip_network
 from pathlib import Path
 from typing import Annotated, Self
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     AfterValidator,
@@ -128,6 +129,15 @@ class Settings(BaseSettings):
     # HH:MM in FIRM_TIMEZONE; empty turns the digest off.
     digest_time: str = "08:00"
 
+    # Insight and integration (issue 17); FIRM_TIMEZONE and FIRST_RESPONSE_SLA_MINUTES above
+    # also give the statistics' days and within-SLA share.
+    # Webhook URLs on loopback/private/link-local addresses are refused unless this is set.
+    webhook_allow_private: bool = False
+    # Connect and read timeout of one webhook delivery attempt.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # Origins (scheme://host[:port]) that may frame the public form and call the intake API.
+    form_embed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
     @field_validator("firm_phone", "firm_address", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -139,7 +149,7 @@ class Settings(BaseSettings):
     privacy_notice_version: str = "1"
     retention_days: int = Field(default=0, ge=0, le=36500)
 
-    @field_validator("trusted_proxies", "cors_origins", mode="before")
+    @field_validator("trusted_proxies", "cors_origins", "form_embed_origins", mode="before")
     @classmethod
     def _split_proxies(cls, value: object) -> object:
         if isinstance(value, str):
@@ -157,6 +167,27 @@ class Settings(BaseSettings):
                     f"TRUSTED_PROXIES: {proxy!r} is not an address or network"
                 ) from None
         return value
+
+    @field_validator("form_embed_origins")
+    @classmethod
+    def _check_origins(cls, value: list[str]) -> list[str]:
+        origins = []
+        for origin in value:
+            parts = urlsplit(origin)
+            if (
+                parts.scheme not in {"http", "https"}
+                or not parts.hostname
+                or parts.path not in {"", "/"}
+                or parts.query
+                or parts.fragment
+                or parts.username is not None
+            ):
+                raise ValueError(
+                    f"FORM_EMBED_ORIGINS: {origin!r} is not an origin like https://www.example.com"
+                )
+            # Browsers send the origin without a trailing slash, in lower case.
+            origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
+        return origins
 
     @field_validator("log_format")
     @classmethod
@@ -236,6 +267,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return parse_zone(self.firm_timezone)
 
     @property
     def idempotency_ttl(self) -> timedelta:

@@ -19,11 +19,13 @@ from lead_manager.core.db import utcnow
 from lead_manager.core.errors import ConflictError, ForbiddenError, InvalidInputError
 from lead_manager.core.request_meta import RequestMeta
 from lead_manager.leads import repository
+from lead_manager.leads.events import emit_event
 from lead_manager.leads.models import AssignmentReason, Lead
 from lead_manager.outbox import service as outbox
 from lead_manager.outbox.models import MessageKind
 from lead_manager.users import repository as users
 from lead_manager.users.models import Role, User
+from lead_manager.webhooks.models import WebhookEvent
 
 log = structlog.get_logger(__name__)
 
@@ -57,6 +59,7 @@ def reassign(
         [outbox.Email(MessageKind.LEAD_ASSIGNED, target.id)],
         request_id=meta.request_id,
     )
+    emit_event(session, WebhookEvent.LEAD_ASSIGNED, lead, meta)
     return lead
 
 
@@ -110,6 +113,8 @@ def escalate(
         _record_assignment(
             session, lead.id, previous, successor, AssignmentReason.ESCALATION, None, meta
         )
+        session.refresh(lead)
+        emit_event(session, WebhookEvent.LEAD_ASSIGNED, lead, meta)
         emails.append(outbox.Email(MessageKind.ESCALATED_LEAD, successor))
         if previous is not None:
             emails.append(outbox.Email(MessageKind.LEAD_REASSIGNED, previous))

@@ -107,6 +107,12 @@ def _conditions(filters: LeadFilters, page_on_sqlite: bool = False) -> list[Colu
     return conditions
 
 
+def filter_conditions(filters: LeadFilters) -> list[ColumnElement[bool]]:
+    """The list filters' WHERE clauses (erased leads left out), for other readers of the same
+    selection: the CSV export."""
+    return _conditions(filters)
+
+
 def _fts_phrase(q: str) -> str:
     # One FTS5 phrase: the trigram tokenizer matches it as a contiguous substring, and inside
     # double quotes nothing of q is query syntax.

@@ -4,7 +4,17 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lead_manager.core.db import Base, new_id, utcnow
@@ -51,6 +61,17 @@ class Lead(Base):
         # Overdue leads (respond_by is set only while PENDING) and the escalation job's scan,
         # which reads the step from the index: leads past their last step cost no row lookup.
         Index("ix_leads_respond_by", "respond_by", "escalation_step"),
+        # The statistics: every grouped count of a range of days reads only this index.
+        Index(
+            "ix_leads_stats",
+            "created_at",
+            "status",
+            "assigned_to",
+            "first_response_seconds",
+            "source",
+            "utm_source",
+            "referrer_host",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -84,6 +105,15 @@ class Lead(Base):
     privacy_channel: Mapped[str | None] = mapped_column(String(8), default=None)
     marketing_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     erased_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Attribution (statistics only): as submitted, and the referring host the web form saw.
+    source: Mapped[str | None] = mapped_column(String(100), default=None)
+    utm_source: Mapped[str | None] = mapped_column(String(100), default=None)
+    utm_medium: Mapped[str | None] = mapped_column(String(100), default=None)
+    utm_campaign: Mapped[str | None] = mapped_column(String(100), default=None)
+    referrer_host: Mapped[str | None] = mapped_column(String(253), default=None)
+    # Seconds from submission to the first status change (the history has it too; kept here
+    # so that the statistics read response times from an index of the leads they count).
+    first_response_seconds: Mapped[float | None] = mapped_column(Float, default=None)
 
 
 class AssignmentReason(StrEnum):

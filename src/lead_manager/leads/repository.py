@@ -60,14 +60,26 @@ def add(session: Session, lead: Lead, change: LeadStatusChange) -> None:
 
 
 def mark_status(
-    session: Session, lead_id: uuid.UUID, expected: LeadStatus, new: LeadStatus, at: datetime
+    session: Session,
+    lead_id: uuid.UUID,
+    expected: LeadStatus,
+    new: LeadStatus,
+    at: datetime,
+    *,
+    responded_after: float,
 ) -> bool:
-    """Compare-and-set, so two attorneys marking at once record one change, not two."""
+    """Compare-and-set, so two attorneys marking at once record one change, not two. The
+    first change also records `responded_after` (seconds since submission)."""
     result = session.execute(
         update(Lead)
         .where(Lead.id == lead_id, Lead.status == expected.value)
         # Any first response stops the clock: only PENDING leads have a deadline.
-        .values(status=new.value, updated_at=at, respond_by=None)
+        .values(
+            status=new.value,
+            updated_at=at,
+            respond_by=None,
+            first_response_seconds=func.coalesce(Lead.first_response_seconds, responded_after),
+        )
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))

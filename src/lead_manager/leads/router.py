@@ -5,6 +5,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Header, Response, UploadFile, status
 from fastapi.responses import FileResponse, StreamingResponse
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from lead_manager.auth.dependencies import CurrentUser
 from lead_manager.core.business_hours import ResponseClock
@@ -14,7 +15,7 @@ from lead_manager.core.dependencies import (
     WriteSessionDep,
 )
 from lead_manager.core.openapi import LOCATION_HEADER, error_responses
-from lead_manager.leads import assignment, service
+from lead_manager.leads import assignment, attribution, service
 from lead_manager.leads.dependencies import (
     ClockDep,
     LeadByPath,
@@ -39,6 +40,16 @@ from lead_manager.leads.schemas import (
 )
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
+
+
+class LeadIdConvertor(StringConvertor):
+    """A lead's path segment: anything but `export.csv`, which is the CSV export's (so other
+    methods on it are 405, not a lead route's 422 for a malformed id)."""
+
+    regex = r"(?!export\.csv$)[^/]+"
+
+
+register_url_convertor("lead_id", LeadIdConvertor())
 
 BINARY = {"type": "string", "format": "binary"}
 
@@ -114,16 +125,21 @@ def _detail(session: SessionDep, lead: LeadByPath, clock: ResponseClock) -> Lead
             marketing_opt_in=lead.marketing_opt_in,
         ),
         erased_at=lead.erased_at,
+        **attribution.columns(lead),
     )
 
 
-@router.get("/{lead_id}", response_model=LeadDetail, responses=error_responses(401, 404, 422))
+@router.get(
+    "/{lead_id:lead_id}", response_model=LeadDetail, responses=error_responses(401, 404, 422)
+)
 def get_lead(lead: LeadByPath, session: SessionDep, clock: ClockDep) -> LeadDetail:
     return _detail(session, lead, clock)
 
 
 @router.patch(
-    "/{lead_id}", response_model=LeadDetail, responses=error_responses(400, 401, 404, 409, 422)
+    "/{lead_id:lead_id}",
+    response_model=LeadDetail,
+    responses=error_responses(400, 401, 404, 409, 422),
 )
 def update_lead(
     changes: LeadUpdate,

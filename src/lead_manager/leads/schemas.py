@@ -2,12 +2,26 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from lead_manager.core.validation import Email, MessageText, Name, Phone, StatusReason
+from lead_manager.core.validation import (
+    Email,
+    MessageText,
+    Name,
+    Phone,
+    SingleLineText,
+    StatusReason,
+)
+from lead_manager.leads import attribution
 from lead_manager.leads.models import IntakeChannel, LeadStatus
+
+# Source and UTM values: one line, trimmed, at most 100 characters.
+AttributionText = Annotated[
+    SingleLineText, StringConstraints(strip_whitespace=True, max_length=attribution.MAX_LENGTH)
+]
 
 
 class LeadCreate(BaseModel):
@@ -39,8 +53,15 @@ class LeadCreate(BaseModel):
     website: SkipJsonSchema[str | None] = Field(default=None, max_length=2000)
     # Privacy: the prospect's choice to hear from the firm beyond this enquiry (unticked by default).
     marketing_opt_in: bool = False
+    # Attribution (statistics only): where the prospect came from.
+    source: AttributionText | None = None
+    utm_source: AttributionText | None = None
+    utm_medium: AttributionText | None = None
+    utm_campaign: AttributionText | None = None
+    # The referring host the web form saw (a hidden field); not part of the API.
+    referrer_host: SkipJsonSchema[str | None] = None
 
-    @field_validator("phone", "message", "website", mode="before")
+    @field_validator("phone", "message", "website", *attribution.ATTRIBUTION_FIELDS, mode="before")
     @classmethod
     def _blank_is_missing(cls, value: object) -> object:
         # An HTML form sends an empty string for an untouched optional field.
@@ -51,6 +72,11 @@ class LeadCreate(BaseModel):
     def _blank_is_no(cls, value: object) -> object:
         # An unticked checkbox sends nothing; a blank value is "no" as well.
         return False if value is None or (isinstance(value, str) and not value.strip()) else value
+
+    @field_validator("referrer_host", mode="before")
+    @classmethod
+    def _host_or_nothing(cls, value: object) -> str | None:
+        return attribution.clean_host(value) if isinstance(value, str) else None
 
 
 HONEYPOT_FIELD = "website"
@@ -107,6 +133,12 @@ class LeadDetail(LeadRead):
     privacy: PrivacyRead
     # Set when the lead's personal data was erased: the row stays for statistics, anonymous.
     erased_at: datetime | None
+    # Attribution, as submitted; `referrer_host` is what the web form saw.
+    source: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    referrer_host: str | None = None
 
 
 class LeadUpdate(BaseModel):

@@ -22,7 +22,8 @@ from lead_manager.core.logging import mask_email
 from lead_manager.core.metrics import HONEYPOT_HITS, LEADS_CREATED
 from lead_manager.core.pagination import Cursor, encode_cursor
 from lead_manager.core.request_meta import RequestMeta
-from lead_manager.leads import listing, repository
+from lead_manager.leads import attribution, listing, repository
+from lead_manager.leads.events import emit_event
 from lead_manager.leads.idempotency import (
     ResumeUpload,
     claim_idempotency_key,
@@ -42,6 +43,7 @@ from lead_manager.outbox import service as outbox
 from lead_manager.outbox.models import MessageKind
 from lead_manager.storage.base import ResumeNotFoundError, ResumeStorage, new_resume_key
 from lead_manager.users import repository as users
+from lead_manager.webhooks.models import WebhookEvent
 
 log = structlog.get_logger(__name__)
 
@@ -148,6 +150,7 @@ def submit_lead(
         privacy_notice_version=privacy.notice_version,
         privacy_channel=privacy.channel.value,
         marketing_opt_in=data.marketing_opt_in,
+        **attribution.columns(data),
     )
     first_change = LeadStatusChange(
         lead_id=lead.id, status=LeadStatus.PENDING.value, changed_at=now
@@ -170,6 +173,7 @@ def submit_lead(
             for admin in users.active_admins(session)
         )
     outbox.enqueue(session, lead.id, emails, request_id=meta.request_id)
+    emit_event(session, WebhookEvent.LEAD_CREATED, lead, meta)
     if idempotency_key is not None:
         repository.bind_idempotency_key(session, idempotency_key, lead.id)
     # After the commit: the count and the log line then say only what was stored, and their
@@ -257,7 +261,10 @@ def change_status(
     if new in REASON_REQUIRED and not reason:
         raise InvalidInputError(f"A reason is required to mark a lead {new.value}.", field="reason")
     now = utcnow()
-    if not repository.mark_status(session, lead.id, current, new, now):
+    responded_after = (now - lead.created_at).total_seconds()
+    if not repository.mark_status(
+        session, lead.id, current, new, now, responded_after=responded_after
+    ):
         # Someone else changed it between our read and our write: report what is there now.
         session.refresh(lead)
         if LeadStatus(lead.status) == new:
@@ -281,6 +288,7 @@ def change_status(
         # Only when given: the trail says what was written, not an empty field.
         **({"reason": reason} if reason else {}),
     )
+    emit_event(session, WebhookEvent.LEAD_STATUS_CHANGED, lead, meta)
     return lead
 
 

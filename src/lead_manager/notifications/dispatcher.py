@@ -1,8 +1,10 @@
-"""The outbox dispatcher: claim due messages under a lease, send them, record the outcome.
+"""The outbox dispatcher: claim due messages under a lease, deliver each through the channel of
+its kind (email, webhooks), record the outcome.
 
 Runs inside `serve` (an asyncio task that does the blocking work in a thread) or as any number of
 `lead-manager worker` processes. Delivery is at-least-once: a dispatcher killed after sending but
-before recording lets the lease expire and another sends again, with the same Message-ID.
+before recording lets the lease expire and another sends again, with the same message id (the
+email's Message-ID, the webhook's `webhook-id`).
 """
 
 from __future__ import annotations
@@ -11,55 +13,31 @@ import asyncio
 import os
 import random
 import signal
-import smtplib
 import socket
 import threading
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import structlog
 from sqlalchemy import Engine
 
-from lead_manager.core.db import (
-    create_session_factory,
-    create_write_session_factory,
-    transaction,
-    utcnow,
-)
-from lead_manager.core.logging import mask_email, mask_emails_in
-from lead_manager.core.metrics import EMAILS_FAILED, EMAILS_SENT
+from lead_manager.core.db import create_write_session_factory, transaction, utcnow
+from lead_manager.core.logging import mask_emails_in
 from lead_manager.core.settings import Settings
-from lead_manager.notifications.content import MissingDataError
-from lead_manager.notifications.content import load as load_content
-from lead_manager.notifications.rendering import MailContext, create_environment, render
-from lead_manager.notifications.transport import (
-    EmlDirectoryTransport,
-    MailSender,
-    MailTransport,
-    create_transport,
-)
+from lead_manager.notifications.mail_channel import MailChannel
+from lead_manager.notifications.transport import MailTransport
 from lead_manager.outbox import repository
-from lead_manager.outbox.models import MessageKind
+from lead_manager.outbox.delivery import (
+    ChannelUnavailableError,
+    ClaimedMessage,
+    DeliveryChannel,
+    DeliveryError,
+    MessageSender,
+)
 from lead_manager.scheduling.jobs import ScheduledJob
 
 log = structlog.get_logger(__name__)
-
-
-class PermanentDeliveryError(Exception):
-    """Retrying cannot help (the lead is gone, the server refused the address for good)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimedMessage:
-    id: uuid.UUID
-    kind: MessageKind
-    payload: dict[str, Any]
-    attempts: int
-    request_id: str | None
-    lease_until: datetime
 
 
 def backoff_delay(attempts: int, base_seconds: float, max_seconds: float) -> timedelta:
@@ -77,32 +55,23 @@ class Dispatcher:
         *,
         name: str = "worker",
         transport: MailTransport | None = None,
+        channels: Sequence[DeliveryChannel] | None = None,
         jobs: Sequence[ScheduledJob] = (),
     ) -> None:
+        """`channels` deliver the outbox's kinds; without them, email only (through
+        `transport`). `lead_manager.channels.delivery_channels` lists every channel."""
         self.settings = settings
         self.jobs = list(jobs)
-        # Claims and outcomes write; rendering only reads (and on SQLite must not take the
-        # write lock while it loads the lead).
         self.session_factory = create_write_session_factory(engine)
-        self.read_session_factory = create_session_factory(engine)
+        self.channels = list(channels or [MailChannel(settings, engine, transport)])
+        self.channel_of = {kind: channel for channel in self.channels for kind in channel.kinds}
         self.worker_id = f"{name}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.transport = transport or create_transport(settings)
-        self.templates = create_environment()
-        self.context = MailContext(
-            settings.firm_name,
-            settings.email_from,
-            settings.public_base_url,
-            firm_phone=settings.firm_phone,
-            firm_address=settings.firm_address,
-            zone=settings.response_clock().zone,
-        )
         self._stop = threading.Event()
-        log.info("dispatcher ready", worker=self.worker_id, transport=self.transport.description)
-        if isinstance(self.transport, EmlDirectoryTransport):
-            log.warning(
-                "SMTP_HOST is not set: emails are written as .eml files, not sent",
-                mail_dir=str(self.transport.directory.resolve()),
-            )
+        log.info(
+            "dispatcher ready",
+            worker=self.worker_id,
+            channels=[channel.noun for channel in self.channels],
+        )
 
     def stop(self) -> None:
         self._stop.set()
@@ -116,16 +85,16 @@ class Dispatcher:
         lease_until = now + timedelta(seconds=self.settings.dispatcher_lease_seconds)
         with transaction(self.session_factory) as session:
             rows = repository.claim_due(
-                session, self.worker_id, now, lease_until, self.settings.dispatcher_batch_size
+                session,
+                self.worker_id,
+                now,
+                lease_until,
+                self.settings.dispatcher_batch_size,
+                kinds=sorted(self.channel_of),
             )
             return [
                 ClaimedMessage(
-                    row.id,
-                    MessageKind(row.kind),
-                    dict(row.payload),
-                    row.attempts,
-                    row.request_id,
-                    lease_until,
+                    row.id, row.kind, dict(row.payload), row.attempts, row.request_id, lease_until
                 )
                 for row in rows
             ]
@@ -149,104 +118,73 @@ class Dispatcher:
     def run_messages(self) -> int:
         """One batch: returns how many messages were claimed (0 when nothing was due)."""
         batch = self.claim()
-        if not batch:
-            return 0
-        pending = list(batch)
+        for channel in self.channels:
+            messages = [message for message in batch if message.kind in channel.kinds]
+            if messages and not self._stop.is_set():
+                self._run_channel(channel, messages)
+        # Stopped mid-batch: the rest's leases expire (no send happened) and they are due again.
+        return len(batch)
+
+    def _run_channel(self, channel: DeliveryChannel, messages: list[ClaimedMessage]) -> None:
+        pending = list(messages)
         try:
-            with self.transport.open() as sender:
+            with channel.open() as sender:
                 while pending and not self._stop.is_set():
-                    if not self._lease_left(pending[0]):
+                    if not self._lease_left(channel, pending[0]):
                         # Another dispatcher may already hold these: sending now could send twice.
                         log.warning("lease ran out mid-batch", messages=len(pending))
                         break
-                    self._deliver(sender, pending[0])
+                    self._deliver(channel, sender, pending[0])
                     pending.pop(0)
-        except (OSError, smtplib.SMTPException) as exc:
-            # The connection itself failed: nothing left in this batch was sent.
-            log.warning(
-                "mail transport unavailable",
-                transport=self.transport.description,
-                error=mask_emails_in(f"{type(exc).__name__}: {exc}"),
-                messages=len(pending),
-            )
+        except ChannelUnavailableError as exc:
+            # Nothing left in this batch was sent: each counts a failed attempt.
             for message in pending:
-                self._record_failure(message, f"{type(exc).__name__}: {exc}", permanent=False)
-            pending = []
-        # Stopped mid-batch: release the rest's leases by letting them expire (no send happened).
-        return len(batch)
+                self._record_failure(channel, message, exc.error, permanent=False)
 
-    def _lease_left(self, message: ClaimedMessage) -> bool:
-        """Enough of the lease left for one send (bounded by the SMTP timeout) and its record.
-
-        A lease shorter than the timeout gets half of it as margin, or nothing would ever be sent.
-        """
-        seconds = min(
-            self.settings.smtp_timeout_seconds + 1, self.settings.dispatcher_lease_seconds / 2
-        )
+    def _lease_left(self, channel: DeliveryChannel, message: ClaimedMessage) -> bool:
+        """Enough of the lease left for one send (bounded by the channel's timeout) and its
+        record. A lease shorter than the timeout gets half of it as margin, or nothing would
+        ever be sent."""
+        seconds = min(channel.send_timeout_seconds + 1, self.settings.dispatcher_lease_seconds / 2)
         return utcnow() + timedelta(seconds=seconds) < message.lease_until
 
-    def _deliver(self, sender: MailSender, message: ClaimedMessage) -> None:
+    def _deliver(
+        self, channel: DeliveryChannel, sender: MessageSender, message: ClaimedMessage
+    ) -> None:
         with structlog.contextvars.bound_contextvars(
-            request_id=message.request_id, outbox_id=str(message.id), kind=message.kind.value
+            request_id=message.request_id, outbox_id=str(message.id), kind=message.kind
         ):
             try:
-                email = self._render(message)
-            except (PermanentDeliveryError, ValueError) as exc:
-                # ValueError: a header the email policy refuses (CR/LF, a malformed address).
-                # Such a message can never be sent; it must not hold up the rest of the batch.
-                self._record_failure(message, f"cannot render: {exc}", permanent=True)
+                delivered = sender.send(message)
+            except ChannelUnavailableError:
+                raise
+            except DeliveryError as exc:
+                self._record_failure(channel, message, exc.error, permanent=exc.permanent)
                 return
-            try:
-                sender.send(email)
-            except (
-                smtplib.SMTPRecipientsRefused,
-                smtplib.SMTPSenderRefused,
-                smtplib.SMTPDataError,
-            ) as exc:
-                # 4xx: try again later; 5xx: the server refused this message for good.
-                code = _smtp_code(exc)
-                self._record_failure(message, f"{type(exc).__name__}: {exc}", permanent=code >= 500)
+            except Exception as exc:
+                # A bug or a surprise of the channel must not hold up the other messages: it
+                # counts as a failed attempt, retried and in the end given up on like any other.
+                log.exception("unexpected delivery error", error=type(exc).__name__)
+                self._record_failure(
+                    channel, message, f"unexpected {type(exc).__name__}: {exc}", permanent=False
+                )
                 return
-            except smtplib.SMTPNotSupportedError as exc:
-                # An internationalised address and a server without SMTPUTF8: only this message.
-                self._record_failure(message, f"{type(exc).__name__}: {exc}", permanent=True)
-                return
-            recipient = email["To"].addresses[0].addr_spec
             with transaction(self.session_factory) as session:
                 recorded = repository.mark_sent(
-                    session, message.id, self.worker_id, utcnow(), recipient
+                    session, message.id, self.worker_id, utcnow(), delivered.recipient
                 )
-            EMAILS_SENT.inc()
-            log.info(
-                "email sent",
-                to=mask_email(recipient),
-                message_id=str(email["Message-ID"]),
-                lease_kept=recorded,
-            )
+            channel.metrics.sent.inc()
+            log.info(f"{channel.noun} sent", **delivered.details, lease_kept=recorded)
 
-    def _render(self, message: ClaimedMessage) -> Any:
-        with self.read_session_factory() as session:
-            try:
-                content = load_content(session, message.kind, message.payload, utcnow())
-            except MissingDataError as exc:
-                raise PermanentDeliveryError(str(exc)) from exc
-            return render(
-                self.templates,
-                message.kind,
-                message.id,
-                content.lead,
-                content.recipient,
-                self.context,
-                content.extra,
-            )
-
-    def _record_failure(self, message: ClaimedMessage, error: str, *, permanent: bool) -> None:
+    def _record_failure(
+        self, channel: DeliveryChannel, message: ClaimedMessage, error: str, *, permanent: bool
+    ) -> None:
         # SMTP refusals quote the recipient (`{'jane@example.com': (550, ...)}`): neither the log
         # nor the outbox row keeps a full address.
         error = mask_emails_in(error)
         attempts = message.attempts + 1
         give_up = permanent or attempts >= self.settings.dispatcher_max_attempts
-        EMAILS_FAILED.labels(permanent=str(give_up).lower()).inc()
+        channel.metrics.failed.labels(permanent=str(give_up).lower()).inc()
         retry_at: datetime | None = None
         if not give_up:
             retry_at = utcnow() + backoff_delay(
@@ -257,13 +195,16 @@ class Dispatcher:
         with transaction(self.session_factory) as session:
             repository.mark_failed_attempt(session, message.id, self.worker_id, error, retry_at)
         with structlog.contextvars.bound_contextvars(
-            request_id=message.request_id, outbox_id=str(message.id), kind=message.kind.value
+            request_id=message.request_id, outbox_id=str(message.id), kind=message.kind
         ):
             if give_up:
-                log.error("email failed permanently", attempts=attempts, error=error)
+                log.error(f"{channel.noun} failed permanently", attempts=attempts, error=error)
             else:
                 log.warning(
-                    "email attempt failed", attempts=attempts, error=error, retry_at=retry_at
+                    f"{channel.noun} attempt failed",
+                    attempts=attempts,
+                    error=error,
+                    retry_at=retry_at,
                 )
 
     def run_forever(self) -> None:
@@ -291,10 +232,3 @@ class Dispatcher:
                 claimed = 0
             if claimed == 0:
                 await asyncio.sleep(self.settings.dispatcher_poll_seconds)
-
-
-def _smtp_code(exc: smtplib.SMTPException) -> int:
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _msg in exc.recipients.values()]
-        return min(codes) if codes else 0
-    return int(getattr(exc, "smtp_code", 0) or 0)

@@ -28,6 +28,12 @@ class MessageKind(StrEnum):
     LEAD_REASSIGNED = "lead_reassigned"
     ESCALATION_ALERT = "escalation_alert"
     DAILY_DIGEST = "daily_digest"
+    # An event for one webhook endpoint (its signed body is built when the event happens).
+    WEBHOOK = "webhook"
+
+
+# The kinds the mail channel delivers (every kind but the webhook).
+EMAIL_KINDS = frozenset(MessageKind) - {MessageKind.WEBHOOK}
 
 
 class OutboxMessage(Base):

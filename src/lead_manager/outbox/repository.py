@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,9 +24,15 @@ def add_messages(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def claim_due(
-    session: Session, worker: str, now: datetime, lease_until: datetime, limit: int
+    session: Session,
+    worker: str,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    *,
+    kinds: Collection[str] | None = None,
 ) -> Sequence[OutboxMessage]:
-    """Lease up to `limit` due messages to `worker`.
+    """Lease up to `limit` due messages (of `kinds`, when given) to `worker`.
 
     PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent dispatchers take disjoint batches. SQLite:
     the transaction began with BEGIN IMMEDIATE, so only one dispatcher claims at a time. Either
@@ -42,6 +48,8 @@ def claim_due(
         .order_by(OutboxMessage.available_at, OutboxMessage.id)
         .limit(limit)
     )
+    if kinds is not None:
+        due = due.where(OutboxMessage.kind.in_(list(kinds)))
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     ids = list(session.scalars(due).all())
@@ -130,23 +138,30 @@ def counts_by_status(connection: Connection) -> dict[str, int]:
     return counts
 
 
-def failed(session: Session) -> Sequence[OutboxMessage]:
-    """The messages given up on, oldest first."""
+def failed(session: Session, kinds: Collection[str]) -> Sequence[OutboxMessage]:
+    """The messages of `kinds` given up on, oldest first."""
     return session.scalars(
         select(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.FAILED.value)
+        .where(
+            OutboxMessage.status == OutboxStatus.FAILED.value,
+            OutboxMessage.kind.in_(list(kinds)),
+        )
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
     ).all()
 
 
-def requeue_failed(session: Session, now: datetime) -> int:
-    """Make every failed message due now with a fresh set of attempts; how many there were.
+def requeue_failed(session: Session, now: datetime, kinds: Collection[str]) -> int:
+    """Make every failed message of `kinds` due now with a fresh set of attempts; how many
+    there were.
 
     The last error stays until the next attempt replaces it.
     """
     result = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.FAILED.value)
+        .where(
+            OutboxMessage.status == OutboxStatus.FAILED.value,
+            OutboxMessage.kind.in_(list(kinds)),
+        )
         .values(
             status=OutboxStatus.PENDING.value,
             attempts=0,

@@ -44,3 +44,28 @@ def enqueue(
             }
         )
     repository.add_messages(session, rows)
+
+
+def enqueue_payloads(
+    session: Session,
+    kind: MessageKind,
+    payloads: Sequence[tuple[uuid.UUID, dict[str, Any]]],
+    *,
+    lead_id: uuid.UUID | None,
+    request_id: str | None,
+) -> None:
+    """Queue messages of another kind than email (ids chosen by the caller, who keeps records
+    of its own under them), all in one statement."""
+    repository.add_messages(
+        session,
+        [
+            {
+                "id": message_id,
+                "kind": kind.value,
+                "payload": payload,
+                "lead_id": lead_id,
+                "request_id": request_id,
+            }
+            for message_id, payload in payloads
+        ],
+    )

@@ -22,6 +22,10 @@ LEAD_PERSONAL_COLUMNS = frozenset(
         "resume_filename",
         # The submission's request id leads to its log lines (client address, masked email).
         "request_id",
+        # Campaign parameters of the link the person followed (the lead's source is kept).
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
     }
 )
 # Kept on the anonymous row: statistics, or meaningless without the person.
@@ -35,6 +39,10 @@ LEAD_OTHER_COLUMNS = frozenset(
         "privacy_channel",
         # Why it went to its first assignee (round_robin, none_available…).
         "assignment_reason",
+        # Where leads come from, for statistics: a channel name, a web site's host name (erasure
+        # first copies a source given only as utm_source into `source`).
+        "source",
+        "referrer_host",
     }
 )
 # Free text staff wrote about the lead, in its history and in audit rows about it: it may name

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from lead_manager.audit.models import AuditAction, AuditEvent
 from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatus, LeadStatusChange
 from lead_manager.notes.models import Note
-from lead_manager.outbox.models import OutboxMessage, OutboxStatus
+from lead_manager.outbox.models import MessageKind, OutboxMessage, OutboxStatus
 from lead_manager.privacy.personal_data import (
     AUDIT_FREE_TEXT,
     LEAD_PERSONAL_COLUMNS,
@@ -99,6 +99,8 @@ def erase_lead_rows(session: Session, lead_ids: Sequence[uuid.UUID], now: dateti
         .where(Lead.id.in_(lead_ids), Lead.erased_at.is_(None))
         .values(
             **_cleared_values(),
+            # The statistics' source survives the UTM fields (source, else utm_source).
+            source=func.coalesce(Lead.source, Lead.utm_source),
             resume_key="",
             erased_at=now,
             # No longer worked: out of the overdue list, never escalated.
@@ -158,8 +160,13 @@ def scrub_sent_messages(session: Session, lead_ids: Sequence[uuid.UUID]) -> None
         .values(request_id=None, last_error=None, recipient=None)
         .execution_options(synchronize_session=False)
     )
-    # Hook: message bodies kept in the outbox (webhook events carry the lead's fields) are
-    # cleared here when there are such messages.
+    # Webhook events carried the lead's fields in their body: the delivered ones keep nothing.
+    session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.lead_id.in_(lead_ids), OutboxMessage.kind == MessageKind.WEBHOOK.value)
+        .values(payload={})
+        .execution_options(synchronize_session=False)
+    )
 
 
 def delete_idempotency_keys(session: Session, lead_ids: Sequence[uuid.UUID]) -> None:

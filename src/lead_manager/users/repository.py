@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from lead_manager.core.db import Base
@@ -31,6 +31,14 @@ def add(session: Session, user: User) -> User:
     session.add(user)
     session.flush()
     return user
+
+
+def attorneys_and(session: Session, user_ids: Collection[uuid.UUID]) -> Sequence[User]:
+    """Every active attorney, and the users of `user_ids` whatever their role or state."""
+    condition = and_(User.role == Role.ATTORNEY.value, User.is_active.is_(True))
+    if user_ids:
+        condition = or_(condition, User.id.in_(list(user_ids)))
+    return session.scalars(select(User).where(condition).order_by(User.id)).all()
 
 
 def active_admins(session: Session) -> Sequence[User]:

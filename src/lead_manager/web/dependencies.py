@@ -95,3 +95,25 @@ async def verify_csrf(
 
 # Listed before the form's own fields, so a forged post is refused before anything else runs.
 CsrfChecked = Annotated[None, Depends(verify_csrf)]
+
+
+async def verify_form_csrf(
+    request: Request,
+    services: ServicesDep,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> None:
+    """The public form's check: as `verify_csrf`; and, when the form may be embedded
+    (FORM_EMBED_ORIGINS), a post without our CSRF cookie that the browser says comes from our
+    own page (`Sec-Fetch-Site: same-origin`). Inside the frame of another site the browser
+    withholds our SameSite cookies, so the token cannot be checked there; a forged post from
+    another site is marked cross-site and still refused."""
+    seed = request.cookies.get(CSRF_COOKIE)
+    if csrf.is_valid(services.signing_key, seed, session_token(request), csrf_token):
+        return
+    embedded = services.settings.form_embed_origins and seed is None
+    if embedded and request.headers.get("sec-fetch-site") == "same-origin":
+        return
+    raise CSRF_FAILED
+
+
+FormCsrfChecked = Annotated[None, Depends(verify_form_csrf)]

@@ -23,6 +23,7 @@ NOTICES = {
     "created": "The account has been created.",
     "updated": "The account has been updated.",
     "signed_out": "You have been signed out.",
+    "webhook_deleted": "The webhook has been deleted.",
 }
 
 

@@ -3,7 +3,7 @@ that turns errors into HTML pages and adds the headers every page carries."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,12 +35,29 @@ from lead_manager.web.dependencies import (
 
 log = structlog.get_logger(__name__)
 
-# No inline script or style anywhere: the pages load /static/site.css and /static/form.js only.
-CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'"
-)
+
+def _content_security_policy(frame_ancestors: str) -> str:
+    # No inline script or style anywhere: the pages load /static/site.css and /static/form.js
+    # only (the dashboard's charts are inline SVG styled by classes from site.css).
+    return (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; form-action 'self'; "
+        f"frame-ancestors {frame_ancestors}; base-uri 'none'"
+    )
+
+
+CONTENT_SECURITY_POLICY = _content_security_policy("'none'")
+
+
+def form_page_policy(embed_origins: Sequence[str]) -> str:
+    """The public form's pages: framed by FORM_EMBED_ORIGINS only (by nobody when empty)."""
+    return (
+        _content_security_policy(" ".join(embed_origins))
+        if embed_origins
+        else CONTENT_SECURITY_POLICY
+    )
+
+
 CSRF_COOKIE_MAX_AGE = 7 * 24 * 3600
 STATIC_DIRECTORY = Path(__file__).parent / "static"
 
@@ -64,6 +81,19 @@ def _percent_encoded(value: str) -> str:
     return quote(value, safe="@+")
 
 
+def _minutes(value: float | None) -> str:
+    """A response time for people: "45 min", "2 h 5 min", "3 d 4 h"; a dash when none."""
+    if value is None:
+        return "—"
+    if value < 60:
+        return f"{value:.0f} min" if value >= 10 else f"{value:.1f} min"
+    hours, minutes = divmod(round(value), 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("lead_manager.web", "templates"),
@@ -74,6 +104,7 @@ def _environment() -> Environment:
     env.filters["when"] = _when
     env.filters["file_size"] = _file_size
     env.filters["percent_encoded"] = _percent_encoded
+    env.filters["minutes"] = _minutes
     return env
 
 
@@ -193,6 +224,9 @@ class PageRoute(APIRoute):
     """Every web route: the user comes from the session cookie, errors become pages, and each
     response gets the page headers."""
 
+    def content_security_policy(self, request: Request) -> str:
+        return CONTENT_SECURITY_POLICY
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
@@ -210,9 +244,19 @@ class PageRoute(APIRoute):
                     max_age=CSRF_COOKIE_MAX_AGE,
                     **cookie_options(services_of(request).settings),
                 )
-            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            response.headers.setdefault(
+                "Content-Security-Policy", self.content_security_policy(request)
+            )
             # Pages carry lead data and per-visitor CSRF tokens: never cached anywhere.
             response.headers.setdefault("Cache-Control", "no-store")
             return response
 
         return page_handler
+
+
+class EmbeddablePageRoute(PageRoute):
+    """The public form's pages (the form, its error pages, the thank-you page): the sites of
+    FORM_EMBED_ORIGINS may show them in a frame. Staff pages never use this."""
+
+    def content_security_policy(self, request: Request) -> str:
+        return form_page_policy(services_of(request).settings.form_embed_origins)

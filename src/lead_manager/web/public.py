@@ -11,15 +11,16 @@ from pydantic import ValidationError
 from lead_manager.core.dependencies import SettingsDep
 from lead_manager.core.errors import DomainError
 from lead_manager.core.settings import Settings
+from lead_manager.leads import attribution
 from lead_manager.leads.dependencies import LeadIntakeDep, SubmissionLimit
 from lead_manager.leads.models import IntakeChannel
 from lead_manager.leads.resume import ACCEPTED_LABEL, ACCEPTED_TYPES
 from lead_manager.leads.schemas import HONEYPOT_FIELD, LeadCreate
-from lead_manager.web.dependencies import CsrfChecked
+from lead_manager.web.dependencies import FormCsrfChecked
 from lead_manager.web.forms import FormText, field_errors
-from lead_manager.web.pages import PageRoute, render
+from lead_manager.web.pages import EmbeddablePageRoute, render
 
-router = APIRouter(route_class=PageRoute, include_in_schema=False)
+router = APIRouter(route_class=EmbeddablePageRoute, include_in_schema=False)
 
 # The file picker's filter; the server still decides from the content (resume.py).
 ACCEPT_ATTRIBUTE = ",".join([*ACCEPTED_TYPES.values(), *ACCEPTED_TYPES])
@@ -47,13 +48,16 @@ def _lead_form(
 
 @router.get("/", response_class=HTMLResponse)
 def lead_form(request: Request, settings: SettingsDep) -> HTMLResponse:
-    return _lead_form(request, settings)
+    source = attribution.form_values(
+        request.query_params, request.headers.get("referer"), request.url.hostname
+    )
+    return _lead_form(request, settings, source)
 
 
 @router.post("/", response_class=HTMLResponse)
 async def submit_lead_form(
     request: Request,
-    _csrf: CsrfChecked,
+    _csrf: FormCsrfChecked,
     _limit: SubmissionLimit,
     intake: LeadIntakeDep,
     settings: SettingsDep,
@@ -75,6 +79,7 @@ async def submit_lead_form(
         HONEYPOT_FIELD: website,
         "marketing_opt_in": marketing_opt_in,
     }
+    values.update(attribution.posted_values(await request.form()))
     errors: dict[str, str] = {}
     data: LeadCreate | None = None
     try:

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from lead_manager.web import account, admin, auth, leads, privacy, public
+from lead_manager.web import (
+    account,
+    admin,
+    auth,
+    dashboard,
+    exports,
+    leads,
+    privacy,
+    public,
+    webhooks,
+)
 
 router = APIRouter(include_in_schema=False)
-for module in (public, auth, leads, account, admin, privacy):
+# `exports` before `leads`: /leads/export.csv is not a lead's page.
+for module in (public, auth, exports, leads, dashboard, account, admin, privacy, webhooks):
     router.include_router(module.router)

@@ -1,0 +1,1 @@
+"""Statistics about leads: counts, sources and response times, computed by the database."""

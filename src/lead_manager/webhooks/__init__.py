@@ -1,0 +1,1 @@
+"""Webhooks: endpoints that receive lead events, signed per Standard Webhooks, via the outbox."""
