@@ -248,3 +248,24 @@ def test_an_escalation_to_another_attorney_is_a_lead_assigned_event(
         run_until(dispatcher(private_ok), lambda: len(assigned.received) == 1)
     (event,) = assigned.verified(hook["secret"])
     assert (event["type"], event["data"]["assigned_to"]) == ("lead.assigned", str(backup.id))
+
+
+def test_erasure_scrubs_webhook_bodies_and_keeps_the_source(
+    private_ok: LiveServer, admin: Account, attorney: Account, public
+) -> None:
+    with receiver() as got:
+        register(admin, got.url, ["lead.created"])
+        lead = submit(public, email="gone@example.com", utm_source="newsletter").json()
+        run_until(dispatcher(private_ok), lambda: len(got.received) == 1)
+    erased = admin.client.post(
+        "/api/v1/privacy/erasures", json={"email": "gone@example.com", "reason": "Request"}
+    )
+    assert erased.status_code == 200, erased.text
+    with private_ok.session() as session:
+        row = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "webhook")).one()
+        assert row.payload == {}
+        stored = session.get(Lead, uuid.UUID(lead["id"]))
+        assert stored is not None
+        assert (stored.source, stored.utm_source) == ("newsletter", None)
+    stats = attorney.client.get("/api/v1/stats").json()
+    assert stats["by_source"] == [{"source": "newsletter", "count": 1}]
