@@ -172,6 +172,7 @@ SUBCOMMANDS = [
     "send-digest",
     "erase",
     "purge-expired",
+    "import-parties",
 ]
 
 
@@ -233,3 +234,21 @@ def test_python_dash_m_is_the_same_command(tmp_path) -> None:
     )
     assert migrate.returncode == 0, migrate.stderr
     assert (tmp_path / "var" / "lead_manager.db").exists()
+
+
+def test_import_parties_prints_created_and_rejected_rows(tmp_path) -> None:
+    run(tmp_path, "migrate")
+    csv_file = tmp_path / "register.csv"
+    csv_file.write_bytes(
+        b"\xef\xbb\xbfname,kind,email,matter\n"
+        b'"Doe, John",client,,\n'
+        b"Bad,enemy,,\n"
+        b"Acme Holdings LLC,adverse_party,legal@acme.example,Acme v. Doe\n"
+    )
+    result = run(tmp_path, "import-parties", str(csv_file))
+    assert result.returncode == 0, result.stderr
+    assert "rejected line 3: kind" in result.stdout
+    assert "created 2 party(ies), rejected 1 row(s)" in result.stdout
+    missing = run(tmp_path, "import-parties", str(tmp_path / "nope.csv"))
+    assert missing.returncode != 0
+    assert "cannot read" in missing.stderr

@@ -1,5 +1,5 @@
 """`lead-manager`: migrate, serve, worker, create-user, ensure-admin, cleanup-orphans, retry-emails,
-send-digest, erase, purge-expired."""
+send-digest, erase, purge-expired, import-parties."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pydantic_core import ErrorDetails
 from sqlalchemy import Engine
 
 from lead_manager import __version__
+from lead_manager.conflicts import commands as conflict_commands
 from lead_manager.core.settings import get_settings
 from lead_manager.privacy import commands as privacy_commands
 
@@ -151,7 +152,7 @@ def cmd_cleanup_orphans(args: argparse.Namespace) -> int:
 
     from lead_manager.core.db import create_write_session_factory, transaction
     from lead_manager.core.logging import configure_logging
-    from lead_manager.leads.service import remove_orphans
+    from lead_manager.leads.cleanup import remove_orphans
     from lead_manager.storage.factory import create_storage
 
     settings = get_settings()
@@ -321,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     # erase, purge-expired
     privacy_commands.add_commands(sub, _migrated_engine)
+    conflict_commands.add_import_parties(sub, _migrated_engine, _fail)
 
     sub.add_parser(
         "send-digest", help="send today's digest to attorneys now, unless it already went out"

@@ -21,6 +21,7 @@ from lead_manager import __version__
 from lead_manager.audit.router import router as audit_router
 from lead_manager.auth.router import router as auth_router
 from lead_manager.channels import delivery_channels
+from lead_manager.conflicts.router import router as conflicts_router
 from lead_manager.container import AppServices
 from lead_manager.core.cors import ApiCorsMiddleware
 from lead_manager.core.db import Database
@@ -68,6 +69,11 @@ OPENAPI_TAGS = [
     {
         "name": "privacy",
         "description": "Answering a person's access and erasure requests (admin).",
+    },
+    {
+        "name": "conflicts",
+        "description": "The conflict register: the firm's parties, checked against every new lead "
+        "(read: attorneys; change and CSV import: admin).",
     },
     {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."},
 ]
@@ -175,6 +181,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool = True) -
         users_router,
         audit_router,
         privacy_router,
+        conflicts_router,
         web_router,
     )
     for router in routers:

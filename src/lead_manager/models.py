@@ -1,6 +1,7 @@
 """Every table, imported in one place for Alembic's autogenerate and the schema checks."""
 
 from lead_manager.audit.models import AuditEvent
+from lead_manager.conflicts.models import ConflictHit, LeadNameKey, Party, PartyNameKey
 from lead_manager.core.db import Base
 from lead_manager.leads.models import SEARCH_INDEX_OBJECTS, IdempotencyKey, Lead, LeadStatusChange
 from lead_manager.notes.models import Note
@@ -12,12 +13,16 @@ from lead_manager.webhooks.models import WebhookDelivery, WebhookEndpoint
 __all__ = [
     "AuditEvent",
     "Base",
+    "ConflictHit",
     "IdempotencyKey",
     "JobRun",
     "Lead",
+    "LeadNameKey",
     "LeadStatusChange",
     "Note",
     "OutboxMessage",
+    "Party",
+    "PartyNameKey",
     "User",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -43,6 +43,8 @@ def test_newest_first_with_item_fields_and_no_store(api, attorney: Account, publ
         "created_at",
         "assigned_to",
         "respond_by",
+        "duplicate_of",
+        "conflict_status",
     }
     assert body["items"][0]["assigned_to"] == str(attorney.id)
 

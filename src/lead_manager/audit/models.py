@@ -32,6 +32,10 @@ class AuditAction(StrEnum):
     LEADS_EXPORTED = "leads.exported"
     WEBHOOK_CREATED = "webhook.created"
     WEBHOOK_DELETED = "webhook.deleted"
+    # Conflicts of interest: changes to the register.
+    PARTY_CREATED = "party.created"
+    PARTY_DELETED = "party.deleted"
+    PARTIES_IMPORTED = "party.imported"
 
 
 class AuditEvent(Base):

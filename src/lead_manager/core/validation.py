@@ -151,3 +151,33 @@ StatusReason = Annotated[
     AfterValidator(_not_blank),
     _NOT_BLANK_SINGLE_LINE,
 ]
+
+
+MAX_OPPOSING_PARTIES = 20
+MAX_PARTY_NAME_LENGTH = 200
+
+
+def split_opposing_parties(text: str) -> list[str]:
+    """Names separated by newlines or `;`, trimmed, blank entries skipped."""
+    return [part.strip() for part in re.split(r"[;\r\n]", text) if part.strip()]
+
+
+def _opposing_parties(value: str) -> str:
+    if "\t" in value or CONTROL_CHARACTERS_BUT_NEWLINES.search(value):
+        raise ValueError("must not contain control characters")
+    names = split_opposing_parties(value)
+    if len(names) > MAX_OPPOSING_PARTIES:
+        raise ValueError(f"at most {MAX_OPPOSING_PARTIES} names")
+    if any(len(name) > MAX_PARTY_NAME_LENGTH for name in names):
+        raise ValueError(f"each name must be at most {MAX_PARTY_NAME_LENGTH} characters")
+    # Stored and shown one name a line.
+    return "\n".join(names)
+
+
+# The other side of a prospect's matter: names one a line or separated by `;`.
+OpposingParties = Annotated[
+    str,
+    StringConstraints(max_length=10_000),
+    AfterValidator(_opposing_parties),
+    _MULTI_LINE,
+]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from lead_manager.auth.dependencies import CurrentUser
+from lead_manager.conflicts.models import ConflictStatus
 from lead_manager.container import ServicesDep
 from lead_manager.core.business_hours import ResponseClock
 from lead_manager.core.db import transaction
@@ -20,6 +21,7 @@ from lead_manager.core.pagination import Cursor, CursorQuery, decode_cursor, que
 from lead_manager.core.request_meta import RequestMeta
 from lead_manager.core.validation import check_single_line
 from lead_manager.leads import service
+from lead_manager.leads.judgement import JudgementOptions
 from lead_manager.leads.models import IntakeChannel, Lead, LeadStatus
 from lead_manager.leads.schemas import LeadCreate, LeadFilters
 from lead_manager.leads.service import IntakePrivacy
@@ -78,6 +80,18 @@ async def lead_query(
             json_schema_extra={"enum": ["true", "false"]},
         ),
     ] = None,
+    duplicates: Annotated[
+        str | None,
+        Query(
+            max_length=20,
+            description="`exclude` leaves out leads that have `duplicate_of`",
+            json_schema_extra={"enum": ["exclude", "include"]},
+        ),
+    ] = None,
+    conflict: Annotated[
+        str | None,
+        Query(max_length=20, json_schema_extra={"enum": [s.value for s in ConflictStatus]}),
+    ] = None,
 ) -> LeadQuery:
     errors: dict[str, DroppedInput] = {}
     only_overdue = False
@@ -113,6 +127,17 @@ async def lead_query(
             after = decode_cursor(cursor)
         except ValueError:
             errors["cursor"] = DroppedInput("malformed cursor", cursor)
+    exclude_duplicates = duplicates == "exclude"
+    if duplicates and duplicates not in {"exclude", "include"}:
+        errors["duplicates"] = DroppedInput("must be 'exclude' or 'include'", duplicates)
+    conflict_status: ConflictStatus | None = None
+    if conflict:
+        try:
+            conflict_status = ConflictStatus(conflict)
+        except ValueError:
+            errors["conflict"] = DroppedInput(
+                f"must be one of {', '.join(ConflictStatus)}", conflict
+            )
     filters = LeadFilters(
         status=chosen_status,
         q=search,
@@ -120,6 +145,8 @@ async def lead_query(
         limit=limit,
         overdue=only_overdue,
         deadlines=services.clock.enabled,
+        exclude_duplicates=exclude_duplicates,
+        conflict=conflict_status,
     )
     return LeadQuery(filters, after, errors)
 
@@ -178,6 +205,7 @@ class LeadIntake:
     meta: RequestMeta
     clock: ResponseClock
     notice_version: str
+    judgement: JudgementOptions
 
     async def submit(
         self,
@@ -214,6 +242,7 @@ class LeadIntake:
                 meta=self.meta,
                 clock=self.clock,
                 privacy=privacy,
+                options=self.judgement,
             )
 
 
@@ -226,6 +255,11 @@ async def get_lead_intake(services: ServicesDep, meta: RequestMetaDep) -> LeadIn
         meta=meta,
         clock=services.clock,
         notice_version=services.settings.privacy_notice_version,
+        judgement=JudgementOptions(
+            phone_region=services.settings.phone_region,
+            conflict_threshold=services.settings.conflict_name_threshold,
+            conflict_check=services.settings.conflict_check,
+        ),
     )
 
 

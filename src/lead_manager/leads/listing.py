@@ -42,8 +42,24 @@ LIST_COLUMNS = (
     Lead.status,
     Lead.created_at,
     Lead.assigned_to,
+    # Returning prospects and conflicts.
+    Lead.duplicate_of,
+    Lead.conflict_status,
+    # Last: the page swaps it for null when deadlines are off (see `page`).
     Lead.respond_by,
 )
+ListRow = Row[
+    uuid.UUID,
+    str,
+    str,
+    str,
+    str,
+    datetime,
+    uuid.UUID | None,
+    uuid.UUID | None,
+    str,
+    datetime | None,
+]
 # Without an SLA no lead has a deadline, whatever was stored while there was one.
 _NO_DEADLINE = type_coerce(null(), Lead.respond_by.type).label("respond_by")
 
@@ -96,6 +112,11 @@ def _filters(
             # PostgreSQL weighs both ways by its statistics and picks well as it is.
             overdue = Lead.id.in_(select(Lead.id).where(Lead.respond_by < utcnow()))
         conditions.append(overdue if filters.deadlines else false())
+    # Returning prospects and conflicts.
+    if filters.exclude_duplicates:
+        conditions.append(columns.duplicate_of.is_(None))
+    if filters.conflict is not None:
+        conditions.append(columns.conflict_status == filters.conflict.value)
     return conditions
 
 
@@ -161,9 +182,7 @@ def _search_page(session: Session, filters: LeadFilters, q: str) -> Select[*tupl
     )
 
 
-def page(
-    session: Session, filters: LeadFilters, after: Cursor | None
-) -> Sequence[Row[uuid.UUID, str, str, str, str, datetime, uuid.UUID | None, datetime | None]]:
+def page(session: Session, filters: LeadFilters, after: Cursor | None) -> Sequence[ListRow]:
     """Newest first, keyset paging on (created_at, id): flat cost at any depth, no OFFSET."""
     stmt: Select[*tuple[Any, ...]]
     if filters.q and _few_matches(session, filters.q):

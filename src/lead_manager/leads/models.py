@@ -5,6 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Float,
@@ -72,6 +73,16 @@ class Lead(Base):
             "utm_source",
             "referrer_host",
         ),
+        # Returning prospects and conflicts: the earlier leads of an address or a phone number,
+        # the later leads linked to one, and the conflict filter's keyset paging.
+        Index("ix_leads_email_key", "email_key", "created_at", "id"),
+        Index("ix_leads_phone_key", "phone_key", "created_at", "id"),
+        Index("ix_leads_duplicate_of", "duplicate_of", "created_at"),
+        Index("ix_leads_conflict_created", "conflict_status", "created_at", "id"),
+        CheckConstraint(
+            "conflict_status IN ('clear', 'potential', 'cleared', 'confirmed')",
+            name="conflict_status",
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
@@ -114,6 +125,25 @@ class Lead(Base):
     # Seconds from submission to the first status change (the history has it too; kept here
     # so that the statistics read response times from an index of the leads they count).
     first_response_seconds: Mapped[float | None] = mapped_column(Float, default=None)
+
+    # Returning prospects and conflicts of interest (leads/judgement.py).
+    # Normalised contact keys (core/matching_keys.py): null when there is nothing to match.
+    email_key: Mapped[str | None] = mapped_column(String(320), default=None)
+    phone_key: Mapped[str | None] = mapped_column(String(16), default=None)
+    # The earliest earlier lead with the same email or phone.
+    duplicate_of: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("leads.id", ondelete="SET NULL"), default=None
+    )
+    opposing_parties: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    conflict_status: Mapped[str] = mapped_column(
+        String(16), default="clear", server_default="clear"
+    )
+    conflict_checked_at: Mapped[datetime | None] = mapped_column(default=None)
+    conflict_resolved_by: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    conflict_resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    conflict_note: Mapped[str | None] = mapped_column(String(1000), default=None)
 
 
 class AssignmentReason(StrEnum):

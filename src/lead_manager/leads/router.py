@@ -8,6 +8,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from starlette.convertors import StringConvertor, register_url_convertor
 
 from lead_manager.auth.dependencies import CurrentUser
+from lead_manager.conflicts.schemas import ConflictDecision
 from lead_manager.core.business_hours import ResponseClock
 from lead_manager.core.dependencies import (
     RequestMetaDep,
@@ -15,7 +16,7 @@ from lead_manager.core.dependencies import (
     WriteSessionDep,
 )
 from lead_manager.core.openapi import LOCATION_HEADER, error_responses
-from lead_manager.leads import assignment, attribution, service
+from lead_manager.leads import assignment, attribution, judgement, service
 from lead_manager.leads.dependencies import (
     ClockDep,
     LeadByPath,
@@ -36,6 +37,7 @@ from lead_manager.leads.schemas import (
     LeadUpdate,
     PrivacyRead,
     ResumeRead,
+    SimilarLeads,
     StatusChangeRead,
 )
 
@@ -126,6 +128,10 @@ def _detail(session: SessionDep, lead: LeadByPath, clock: ResponseClock) -> Lead
         ),
         erased_at=lead.erased_at,
         **attribution.columns(lead),
+        # Returning prospects and conflicts.
+        opposing_parties=lead.opposing_parties or [],
+        duplicates=judgement.duplicates_of(session, lead),
+        conflict=judgement.conflict_of(session, lead),
     )
 
 
@@ -174,6 +180,37 @@ def assign_lead(
     """Give the lead to another active attorney (available or not), who is emailed. Allowed to
     admins and the lead's current assignee (others: 403)."""
     assignment.reassign(session, lead, data.user_id, actor=user, meta=meta)
+    return _detail(session, lead, clock)
+
+
+@router.get(
+    "/{lead_id}/similar", response_model=SimilarLeads, responses=error_responses(401, 404, 422)
+)
+def get_similar_leads(lead: LeadByPath, session: SessionDep) -> SimilarLeads:
+    """Leads sharing the email or phone number, and leads whose name is similar (case, accents,
+    token order or a one-letter typo apart): best first, at most 20."""
+    return judgement.similar_leads(session, lead)
+
+
+@router.post(
+    "/{lead_id}/conflict",
+    response_model=LeadDetail,
+    responses=error_responses(400, 401, 403, 404, 409, 422),
+)
+def resolve_conflict(
+    decision: ConflictDecision,
+    lead: LeadByPath,
+    user: CurrentUser,
+    session: SessionDep,
+    meta: RequestMetaDep,
+    clock: ClockDep,
+) -> LeadDetail:
+    """Record the decision on a potential conflict of interest (an admin or the assigned
+    attorney); 409 when the check found nothing."""
+    judgement.check_may_decide(lead, user)
+    judgement.resolve_conflict(
+        session, lead, decision.decision, decision.note, actor=user.id, meta=meta
+    )
     return _detail(session, lead, clock)
 
 

@@ -2,15 +2,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from lead_manager.conflicts.models import ConflictStatus
+from lead_manager.conflicts.schemas import ConflictRead
 from lead_manager.core.validation import (
     Email,
     MessageText,
     Name,
+    OpposingParties,
     Phone,
     SingleLineText,
     StatusReason,
@@ -61,7 +64,17 @@ class LeadCreate(BaseModel):
     # The referring host the web form saw (a hidden field); not part of the API.
     referrer_host: SkipJsonSchema[str | None] = None
 
-    @field_validator("phone", "message", "website", *attribution.ATTRIBUTION_FIELDS, mode="before")
+    # The other side, one name a line or separated by `;` (validated and cleaned to one a line).
+    opposing_parties: OpposingParties | None = None
+
+    @field_validator(
+        "phone",
+        "message",
+        "website",
+        "opposing_parties",
+        *attribution.ATTRIBUTION_FIELDS,
+        mode="before",
+    )
     @classmethod
     def _blank_is_missing(cls, value: object) -> object:
         # An HTML form sends an empty string for an untouched optional field.
@@ -99,6 +112,9 @@ class LeadRead(LeadCreated):
     assigned_to: uuid.UUID | None
     # The first-response deadline: null unless PENDING with FIRST_RESPONSE_SLA_MINUTES on.
     respond_by: datetime | None = None
+    # Returning prospects and conflicts.
+    duplicate_of: uuid.UUID | None
+    conflict_status: ConflictStatus
 
 
 class ResumeRead(BaseModel):
@@ -139,6 +155,10 @@ class LeadDetail(LeadRead):
     utm_medium: str | None = None
     utm_campaign: str | None = None
     referrer_host: str | None = None
+    # Returning prospects and conflicts.
+    opposing_parties: list[str]
+    duplicates: list[uuid.UUID]
+    conflict: ConflictRead
 
 
 class LeadUpdate(BaseModel):
@@ -174,6 +194,9 @@ class LeadFilters(BaseModel):
     # Not a filter: whether deadlines are in force (FIRST_RESPONSE_SLA_MINUTES > 0). Without,
     # no lead shows a respond_by and none is overdue.
     deadlines: bool = True
+    # Returning prospects and conflicts: leave out leads with `duplicate_of`; one conflict status.
+    exclude_duplicates: bool = False
+    conflict: ConflictStatus | None = None
 
 
 class LeadAssign(BaseModel):
@@ -181,3 +204,16 @@ class LeadAssign(BaseModel):
 
     # An active attorney (available or not).
     user_id: uuid.UUID
+
+
+SimilarReason = Literal["email", "phone", "name"]
+
+
+class SimilarLead(BaseModel):
+    lead: LeadRead
+    reasons: list[SimilarReason]
+    score: float
+
+
+class SimilarLeads(BaseModel):
+    items: list[SimilarLead]

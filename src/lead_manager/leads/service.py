@@ -22,7 +22,7 @@ from lead_manager.core.logging import mask_email
 from lead_manager.core.metrics import HONEYPOT_HITS, LEADS_CREATED
 from lead_manager.core.pagination import Cursor, encode_cursor
 from lead_manager.core.request_meta import RequestMeta
-from lead_manager.leads import attribution, listing, repository
+from lead_manager.leads import attribution, judgement, listing, repository
 from lead_manager.leads.events import emit_event
 from lead_manager.leads.idempotency import (
     ResumeUpload,
@@ -31,7 +31,6 @@ from lead_manager.leads.idempotency import (
     request_fingerprint,
 )
 from lead_manager.leads.models import (
-    AssignmentReason,
     IntakeChannel,
     Lead,
     LeadStatus,
@@ -71,6 +70,7 @@ def intake(
     meta: RequestMeta,
     clock: ResponseClock | None = None,
     privacy: IntakePrivacy,
+    options: judgement.JudgementOptions,
 ) -> Lead:
     """The whole public submission, shared by the API and the web form.
 
@@ -81,7 +81,9 @@ def intake(
         return honeypot_lead(data)
     upload = ResumeUpload(resume, inspect_resume(resume, resume_name, max_resume_bytes))
     if idempotency_key is None:
-        return submit_lead(session, storage, data, upload, meta, clock=clock, privacy=privacy)
+        return submit_lead(
+            session, storage, data, upload, meta, clock=clock, privacy=privacy, options=options
+        )
     fingerprint = request_fingerprint(data, upload)
     existing = claim_idempotency_key(write_factory, idempotency_key, fingerprint, idempotency_ttl)
     if existing is not None:
@@ -89,7 +91,15 @@ def intake(
         return get_lead(session, existing)
     on_rollback(session, lambda: release_idempotency_key(write_factory, idempotency_key))
     return submit_lead(
-        session, storage, data, upload, meta, idempotency_key, clock=clock, privacy=privacy
+        session,
+        storage,
+        data,
+        upload,
+        meta,
+        idempotency_key,
+        clock=clock,
+        privacy=privacy,
+        options=options,
     )
 
 
@@ -119,6 +129,7 @@ def submit_lead(
     *,
     clock: ResponseClock | None = None,
     privacy: IntakePrivacy,
+    options: judgement.JudgementOptions,
 ) -> Lead:
     """Store the resume, the lead, its first history entry and its emails, all or nothing."""
     resume_key = new_resume_key()
@@ -128,6 +139,8 @@ def submit_lead(
     on_rollback(session, lambda: storage.delete(resume_key))
 
     now = utcnow()
+    # Returning prospect, acknowledgement limit, conflict check (leads/judgement.py).
+    assessment = judgement.assess(session, data, now, options)
     # Built before the first write: on SQLite that write takes the database's write lock, which
     # is held until the commit, so as little as possible happens in between.
     lead = Lead(
@@ -151,20 +164,21 @@ def submit_lead(
         privacy_channel=privacy.channel.value,
         marketing_opt_in=data.marketing_opt_in,
         **attribution.columns(data),
+        **assessment.lead_columns(),
     )
     first_change = LeadStatusChange(
         lead_id=lead.id, status=LeadStatus.PENDING.value, changed_at=now
     )
-    attorney_id = users.claim_next_attorney(session, now)
+    # A returning prospect's earlier attorney, else round-robin (leads/judgement.py).
+    attorney_id, reason = judgement.assign(session, assessment, now)
     lead.assigned_to = attorney_id
     # Why, for the timeline: a column of the same INSERT, not a row of its own.
-    lead.assignment_reason = (
-        AssignmentReason.ROUND_ROBIN if attorney_id else AssignmentReason.NONE_AVAILABLE
-    ).value
+    lead.assignment_reason = reason.value
     # The lead stays transient (inserted by value, not added to the session): it is returned
     # as it was built, which is what was stored.
     repository.add(session, lead, first_change)
-    emails = [outbox.Email(MessageKind.LEAD_ACKNOWLEDGEMENT)]
+    judgement.record(session, lead, assessment)
+    emails = [outbox.Email(MessageKind.LEAD_ACKNOWLEDGEMENT)] if assessment.acknowledge else []
     if attorney_id is not None:
         emails.append(outbox.Email(MessageKind.ATTORNEY_NOTIFICATION, attorney_id))
     else:
@@ -319,30 +333,3 @@ def download_resume(
     return ResumeDownload(
         lead.resume_filename, lead.resume_content_type, lead.resume_size, path, chunks
     )
-
-
-@dataclass(frozen=True, slots=True)
-class OrphanCleanup:
-    files: int
-    partial_uploads: int
-    idempotency_keys: int
-
-
-def remove_orphans(
-    session: Session, storage: ResumeStorage, *, grace: timedelta, idempotency_ttl: timedelta
-) -> OrphanCleanup:
-    """Remove stored resumes no lead references, and idempotency keys past their lifetime.
-
-    Only files older than `grace` are candidates: a submission in progress stores its file before
-    its lead commits. Files are listed before the leads are read, so a lead committed meanwhile
-    still protects its file.
-    """
-    now = utcnow()
-    candidates = set(storage.keys(stored_before=now - grace))
-    orphans = candidates - repository.all_resume_keys(session)
-    for key in sorted(orphans):
-        storage.delete(key)
-    partial = storage.discard_partial_uploads(now - grace)
-    keys = repository.delete_idempotency_keys_before(session, now - idempotency_ttl)
-    log.info("orphans removed", files=len(orphans), partial_uploads=partial, idempotency_keys=keys)
-    return OrphanCleanup(len(orphans), partial, keys)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from lead_manager.conflicts import repository as conflicts
 from lead_manager.leads import repository as leads
 from lead_manager.leads.models import Lead
 from lead_manager.outbox.models import MessageKind
@@ -59,9 +60,16 @@ def load(
     elif lead is not None and kind in _ABOUT_THE_ASSIGNEE:
         assignee = users.get(session, lead.assigned_to) if lead.assigned_to else None
         extra = {"assignee": assignee, "step": int(payload.get("step", 0))}
+    if lead is not None and kind in _ABOUT_A_NEW_LEAD:
+        # How many conflict hits the intake's check found (the hits themselves stay on the page).
+        extra["conflict_hits"] = conflicts.count_hits(session, lead.id)
     return MessageContent(lead, recipient, extra)
 
 
+# Staff emails about a new lead: they warn of a potential conflict of interest.
+_ABOUT_A_NEW_LEAD = frozenset(
+    {MessageKind.ATTORNEY_NOTIFICATION, MessageKind.UNASSIGNED_LEAD_ALERT}
+)
 # Emails that say who has the lead now (after a reassignment or escalation).
 _ABOUT_THE_ASSIGNEE = frozenset(
     {

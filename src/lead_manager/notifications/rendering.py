@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,6 +33,21 @@ _SUBJECTS = {
     MessageKind.ESCALATION_ALERT: "Escalated lead: {first} {last} has had no first response",
     MessageKind.DAILY_DIGEST: "Your pending leads on {date}: {count}",
 }
+
+
+# The acknowledgement repeats no submitted text but a plausible first name (the public form must
+# not carry a stranger's message to any address): nothing longer than this, and nothing that
+# looks like a link or an address (a scheme, `www.`, an `@`, a dot before letters: "bit.ly").
+MAX_GREETING_NAME = 40
+_LINK_LIKE = re.compile(r"://|www\.|[@\uff20]|[.\u3002\uff0e\uff61][^\W\d_]{2}", re.IGNORECASE)
+
+
+def greeting_name(first_name: str) -> str | None:
+    """The first name for "Dear …", or None for a neutral greeting."""
+    name = first_name.strip()
+    if not name or len(name) > MAX_GREETING_NAME or _LINK_LIKE.search(name):
+        return None
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +107,14 @@ def render(
     else:
         raise ValueError(f"{kind.value} needs a recipient")
     values: dict[str, Any] = {
+        # Returning prospects and conflicts (the staff emails); the acknowledgement's greeting.
+        "greeting_name": greeting_name(lead.first_name) if lead is not None else None,
+        "earlier_lead_url": (
+            context.lead_url(lead.duplicate_of)
+            if lead is not None and lead.duplicate_of is not None
+            else None
+        ),
+        "conflict_hits": 0,
         "lead": lead,
         "recipient": recipient,
         "firm_name": context.firm_name,

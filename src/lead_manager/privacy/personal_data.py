@@ -26,6 +26,12 @@ LEAD_PERSONAL_COLUMNS = frozenset(
         "utm_source",
         "utm_medium",
         "utm_campaign",
+        # Returning prospects and conflicts: the contact keys, the other side's names, and the
+        # note on a conflict decision (it may name people).
+        "email_key",
+        "phone_key",
+        "opposing_parties",
+        "conflict_note",
     }
 )
 # Kept on the anonymous row: statistics, or meaningless without the person.
@@ -43,6 +49,7 @@ LEAD_OTHER_COLUMNS = frozenset(
         # first copies a source given only as utm_source into `source`).
         "source",
         "referrer_host",
+        "conflict_status",
     }
 )
 # Free text staff wrote about the lead, in its history and in audit rows about it: it may name

@@ -109,3 +109,24 @@ def claim_next_attorney(
     at = max([now, *(earlier + timedelta(microseconds=1) for earlier in assigned)])
     connection.execute(_MARK_ASSIGNED, {"chosen_id": chosen_id, "last_assigned_at": at})
     return chosen_id
+
+
+_CLAIM_ATTORNEY = (
+    update(_USERS)
+    .where(
+        _USERS.c.id == bindparam("chosen_id"),
+        _USERS.c.role == Role.ATTORNEY.value,
+        _USERS.c.is_active.is_(True),
+        _USERS.c.is_available.is_(True),
+    )
+    .values(last_assigned_at=bindparam("last_assigned_at"))
+)
+
+
+def claim_attorney(session: Session, user_id: uuid.UUID, now: datetime) -> bool:
+    """Assign to this attorney if still an active, available attorney (a returning prospect's
+    earlier attorney); one conditional UPDATE, so it holds under concurrent changes."""
+    result = session.connection().execute(
+        _CLAIM_ATTORNEY, {"chosen_id": user_id, "last_assigned_at": now}
+    )
+    return bool(getattr(result, "rowcount", 0))

@@ -24,6 +24,9 @@ NOTICES = {
     "updated": "The account has been updated.",
     "signed_out": "You have been signed out.",
     "webhook_deleted": "The webhook has been deleted.",
+    "conflict_decided": "The decision on the conflict has been recorded.",
+    "party_added": "The party has been added to the register.",
+    "party_deleted": "The party has been removed from the register.",
 }
 
 

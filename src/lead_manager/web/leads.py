@@ -26,6 +26,7 @@ from lead_manager.notes.schemas import NoteCreate
 from lead_manager.timeline import service as timeline_service
 from lead_manager.users import service as users_service
 from lead_manager.users.models import Role, User
+from lead_manager.web.conflicts import lead_judgement_context
 from lead_manager.web.dependencies import CsrfChecked, PageError
 from lead_manager.web.forms import FormText, display_names, field_errors, notice
 from lead_manager.web.pages import PageRoute, render
@@ -69,6 +70,8 @@ def leads_page(
             "mine": filters.assigned_to == user.id,
             "q": filters.q or "",
             "overdue": filters.overdue,
+            "conflict": filters.conflict.value if filters.conflict else "",
+            "duplicates": "exclude" if filters.exclude_duplicates else "",
         },
         error=error,
         pending=pending,
@@ -121,6 +124,8 @@ def _lead_page(
             if u.role == Role.ATTORNEY.value and u.is_active and u.id != lead.assigned_to
         ],
         names=display_names(users),
+        # Conflicts of interest and returning prospects (lead_conflicts.html).
+        **lead_judgement_context(session, lead, user),
     )
 
 

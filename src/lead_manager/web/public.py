@@ -66,6 +66,7 @@ async def submit_lead_form(
     email: FormText = "",
     phone: FormText = "",
     message: FormText = "",
+    opposing_parties: FormText = "",
     website: FormText = "",
     marketing_opt_in: FormText = "",
     resume: Annotated[UploadFile | None, File()] = None,
@@ -76,6 +77,7 @@ async def submit_lead_form(
         "email": email,
         "phone": phone,
         "message": message,
+        "opposing_parties": opposing_parties,
         HONEYPOT_FIELD: website,
         "marketing_opt_in": marketing_opt_in,
     }

@@ -8,6 +8,7 @@ from lead_manager.web import (
     account,
     admin,
     auth,
+    conflicts,
     dashboard,
     exports,
     leads,
@@ -18,5 +19,16 @@ from lead_manager.web import (
 
 router = APIRouter(include_in_schema=False)
 # `exports` before `leads`: /leads/export.csv is not a lead's page.
-for module in (public, auth, exports, leads, dashboard, account, admin, privacy, webhooks):
+for module in (
+    public,
+    auth,
+    exports,
+    leads,
+    dashboard,
+    account,
+    admin,
+    privacy,
+    webhooks,
+    conflicts,
+):
     router.include_router(module.router)
