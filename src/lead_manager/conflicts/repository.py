@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, tuple_
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from lead_manager.conflicts.models import ConflictHit, LeadNameKey, Party, PartyNameKey
@@ -179,3 +179,17 @@ def hits_of(session: Session, lead_id: uuid.UUID) -> Sequence[ConflictHit]:
 def count_hits(session: Session, lead_id: uuid.UUID) -> int:
     stmt = select(func.count()).select_from(ConflictHit).where(ConflictHit.lead_id == lead_id)
     return session.scalar(stmt) or 0
+
+
+def forget_leads(session: Session, lead_ids: Sequence[uuid.UUID]) -> None:
+    """Erasure: the leads' name keys and conflict hits go, and hits of other leads that found
+    them keep the fact but not the name (`(erased)`)."""
+    ids = list(lead_ids)
+    for statement in (
+        delete(LeadNameKey).where(LeadNameKey.lead_id.in_(ids)),
+        delete(ConflictHit).where(ConflictHit.lead_id.in_(ids)),
+        update(ConflictHit)
+        .where(ConflictHit.source == "lead", ConflictHit.ref_id.in_(ids))
+        .values(name="(erased)"),
+    ):
+        session.execute(statement.execution_options(synchronize_session=False))

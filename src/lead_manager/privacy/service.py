@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lead_manager.audit import repository as audit
 from lead_manager.audit.models import AuditAction
+from lead_manager.conflicts import repository as conflicts
 from lead_manager.core.db import transaction, utcnow
 from lead_manager.core.errors import DomainError
 from lead_manager.core.request_meta import RequestMeta
@@ -99,6 +100,7 @@ def erase_leads(session: Session, eraser: Eraser, leads: Sequence[Lead], now: da
     repository.clear_history_reasons(session, lead_ids)
     repository.clear_audit_free_text(session, lead_ids)
     repository.delete_notes(session, lead_ids)
+    conflicts.forget_leads(session, lead_ids)
     repository.drop_unsent_messages(session, lead_ids)
     repository.scrub_sent_messages(session, lead_ids)
     repository.delete_idempotency_keys(session, lead_ids)
