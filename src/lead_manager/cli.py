@@ -1,5 +1,4 @@
-"""`lead-manager`: migrate, serve, worker, create-user, ensure-admin, cleanup-orphans, retry-emails,
-send-digest, erase, purge-expired, import-parties."""
+"""`lead-manager`: the commands of an operator (`lead-manager --help` lists them)."""
 
 from __future__ import annotations
 
@@ -323,7 +322,6 @@ def build_parser() -> argparse.ArgumentParser:
     # erase, purge-expired
     privacy_commands.add_commands(sub, _migrated_engine)
     conflict_commands.add_import_parties(sub, _migrated_engine, _fail)
-
     sub.add_parser(
         "send-digest", help="send today's digest to attorneys now, unless it already went out"
     ).set_defaults(handler=cmd_send_digest)

@@ -35,5 +35,8 @@ def phone_key(raw: str | None, region: str) -> str | None:
     return formatted if len(formatted) <= E164_MAX_LENGTH else None
 
 
-def is_phone_region(region: str) -> bool:
-    return region.upper() in phonenumbers.SUPPORTED_REGIONS
+def check_phone_region(region: str) -> str:
+    """PHONE_REGION as phonenumbers knows it (`us` → `US`); a ValueError naming the setting."""
+    if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"PHONE_REGION: {region!r} is not a region code such as US or GB")
+    return region.upper()

@@ -31,7 +31,7 @@ from lead_manager.core.business_hours import (
     parse_time_of_day,
     parse_zone,
 )
-from lead_manager.core.matching_keys import is_phone_region
+from lead_manager.core.matching_keys import check_phone_region
 from lead_manager.core.validation import CONTROL_CHARACTERS, check_single_line
 
 # Values that appear in examples and tutorials; a production deployment using one is misconfigured.
@@ -129,12 +129,10 @@ class Settings(BaseSettings):
     business_hours: str = ""
     # HH:MM in FIRM_TIMEZONE; empty turns the digest off.
     digest_time: str = "08:00"
-    # Returning prospects and conflicts of interest.
-    # Region for phone numbers written without a country code (ISO 3166 code, e.g. US, GB, DE).
-    phone_region: str = "US"
-    # Name similarity (0 to 1) from which a conflict hit is reported.
+    # Returning prospects and conflicts: the region of phone numbers without a country code, the
+    # name similarity (0 to 1) of a conflict hit, the check itself (off only to measure it).
+    phone_region: Annotated[str, AfterValidator(check_phone_region)] = "US"
     conflict_name_threshold: float = Field(default=0.9, gt=0, le=1)
-    # The intake's conflict check; off only to measure what it costs (bench/judgement.py).
     conflict_check: bool = True
 
     # Insight and integration (issue 17); FIRM_TIMEZONE and FIRST_RESPONSE_SLA_MINUTES above
@@ -256,13 +254,6 @@ class Settings(BaseSettings):
         if not value or len(value) > 50 or CONTROL_CHARACTERS.search(value):
             raise ValueError("PRIVACY_NOTICE_VERSION must be 1-50 printable characters")
         return value
-
-    @field_validator("phone_region")
-    @classmethod
-    def _check_phone_region(cls, value: str) -> str:
-        if not is_phone_region(value):
-            raise ValueError(f"PHONE_REGION: {value!r} is not a region code such as US or GB")
-        return value.upper()
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Self:
