@@ -135,9 +135,9 @@ class Lead(Base):
         ForeignKey("leads.id", ondelete="SET NULL"), default=None
     )
     opposing_parties: Mapped[list[str] | None] = mapped_column(JSON, default=None)
-    conflict_status: Mapped[str] = mapped_column(
-        String(16), default="clear", server_default="clear"
-    )
+    # A server default only: inserts that name no judgement columns (older code, tests of
+    # earlier migrations) still work.
+    conflict_status: Mapped[str] = mapped_column(String(16), server_default="clear")
     conflict_checked_at: Mapped[datetime | None] = mapped_column(default=None)
     conflict_resolved_by: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), default=None
