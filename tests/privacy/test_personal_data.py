@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import JSON, String
 
+from lead_manager.core.matching_keys import email_key
 from lead_manager.leads.models import Lead
 from lead_manager.privacy.personal_data import (
     LEAD_OTHER_COLUMNS,
     LEAD_PERSONAL_COLUMNS,
     email_hash,
-    normalised_email,
 )
 
 
@@ -43,7 +43,7 @@ def test_every_text_column_of_leads_is_declared_personal_or_not() -> None:
     ],
 )
 def test_addresses_are_matched_ignoring_case_and_tag(address: str, normal: str) -> None:
-    assert normalised_email(address) == normal
+    assert email_key(address) == normal
 
 
 def test_the_hash_is_keyed_and_shared_by_every_spelling_of_an_address() -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+from lead_manager.core.matching_keys import email_key
+
 # Cleared when a lead is erased: to None where the column allows it, else to "".
 LEAD_PERSONAL_COLUMNS = frozenset(
     {
@@ -60,24 +62,13 @@ AUDIT_FREE_TEXT = {
 }
 
 
-def normalised_email(address: str) -> str:
-    """The address as duplicates are matched: case ignored, and a `+tag` in the local part.
-
-    `Jane.Doe+law@Example.com` → `jane.doe@example.com`.
-    """
-    local, at, domain = address.strip().lower().rpartition("@")
-    if not at:
-        return address.strip().lower()
-    return f"{local.partition('+')[0]}@{domain}"
-
-
 # Domain separation: the secret key also signs tokens; this hash must not be usable as either.
 _HASH_CONTEXT = b"lead-manager erasure v1\x00"
 
 
 def email_hash(secret_key: str, address: str) -> str:
-    """A keyed hash (HMAC-SHA256 with SECRET_KEY) of the normalised address: what the audit trail
+    """A keyed hash (HMAC-SHA256 with SECRET_KEY) of the address as duplicates match it (`email_key`): what the audit trail
     keeps of an erased person, so a later request can be shown to have been honoured, while the
     address cannot be read back (nor guessed from a list without the key)."""
-    message = _HASH_CONTEXT + normalised_email(address).encode()
+    message = _HASH_CONTEXT + email_key(address).encode()
     return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()

@@ -11,51 +11,30 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, or_, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from lead_manager.audit.models import AuditAction, AuditEvent
+from lead_manager.core.matching_keys import email_key
 from lead_manager.leads.models import IdempotencyKey, Lead, LeadStatus, LeadStatusChange
 from lead_manager.notes.models import Note
 from lead_manager.outbox.models import MessageKind, OutboxMessage, OutboxStatus
-from lead_manager.privacy.personal_data import (
-    AUDIT_FREE_TEXT,
-    LEAD_PERSONAL_COLUMNS,
-    normalised_email,
-)
+from lead_manager.privacy.personal_data import AUDIT_FREE_TEXT, LEAD_PERSONAL_COLUMNS
 
 # Closed leads that retention erases; RETAINED leads are clients, PENDING ones are still open.
 RETENTION_STATUSES = (LeadStatus.DECLINED.value, LeadStatus.REACHED_OUT.value)
 
 
-def _like_literal(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _same_person(address: str) -> ColumnElement[bool]:
-    """Leads whose address is `address` up to case and a `+tag` (as duplicates are matched).
-
-    On the stored address as it is. When leads carry an indexed normalised-email column, this
-    becomes `Lead.<that column> == normalised_email(address)`.
-    """
-    normal = normalised_email(address)
-    local, _, domain = normal.rpartition("@")
-    stored = func.lower(Lead.email)
-    tagged = f"{_like_literal(local)}+%@{_like_literal(domain)}"
-    return or_(stored == normal, stored.like(tagged, escape="\\"))
-
-
 def leads_of_person(session: Session, address: str) -> list[Lead]:
-    """Every lead of that person not yet erased, oldest first."""
-    normal = normalised_email(address)
-    rows = session.scalars(
-        select(Lead)
-        .where(_same_person(address), Lead.erased_at.is_(None))
-        .order_by(Lead.created_at, Lead.id)
-    ).all()
-    # SQL's lower() and LIKE are coarser than the rule (ASCII case only on SQLite, a tag that
-    # could span the "@"): the rule itself decides.
-    return [lead for lead in rows if normalised_email(lead.email) == normal]
+    """Every lead of that person not yet erased, oldest first: the same `email_key` (case and a
+    `+tag` ignored) that links duplicates, through its index."""
+    return list(
+        session.scalars(
+            select(Lead)
+            .where(Lead.email_key == email_key(address), Lead.erased_at.is_(None))
+            .order_by(Lead.created_at, Lead.id)
+        )
+    )
 
 
 def expired_leads(session: Session, cutoff: datetime, limit: int) -> list[Lead]:
