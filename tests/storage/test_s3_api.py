@@ -16,7 +16,7 @@ from lead_manager.core.migrations import upgrade_to_head
 from lead_manager.core.request_meta import RequestMeta
 from lead_manager.leads import service
 from lead_manager.leads.idempotency import ResumeUpload
-from lead_manager.leads.judgement import JudgementOptions
+from lead_manager.leads.judgement import ConflictCheck, JudgementOptions
 from lead_manager.leads.models import IntakeChannel, Lead
 from lead_manager.leads.resume import inspect_resume
 from lead_manager.leads.schemas import LeadCreate
@@ -115,6 +115,7 @@ def test_transaction_that_does_not_commit_removes_the_stored_object(
             RequestMeta(),
             privacy=service.IntakePrivacy("1", IntakeChannel.API),
             options=JudgementOptions(phone_region="US", conflict_threshold=0.9),
+            conflict=ConflictCheck([], None),
         )
         session.flush()
         assert len(bucket_keys(s3_endpoint, s3_bucket)) == 1  # stored before the commit…

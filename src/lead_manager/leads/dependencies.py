@@ -198,6 +198,7 @@ class LeadIntake:
     queued every other submission behind it.
     """
 
+    read_factory: sessionmaker[Session]
     write_factory: sessionmaker[Session]
     storage: ResumeStorage
     max_resume_bytes: int
@@ -231,6 +232,7 @@ class LeadIntake:
         with transaction(self.write_factory) as session:
             return service.intake(
                 session,
+                self.read_factory,
                 self.write_factory,
                 self.storage,
                 data,
@@ -248,6 +250,7 @@ class LeadIntake:
 
 async def get_lead_intake(services: ServicesDep, meta: RequestMetaDep) -> LeadIntake:
     return LeadIntake(
+        read_factory=services.database.sessions,
         write_factory=services.database.write_sessions,
         storage=services.storage,
         max_resume_bytes=services.settings.max_resume_bytes,

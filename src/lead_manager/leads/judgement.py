@@ -1,7 +1,8 @@
 """Intake judgement: returning prospects (contact keys, `duplicate_of`, continuity of the
 attorney, similar leads), the conflict check and its decision, and the acknowledgement limit.
 
-The intake (service.submit_lead) calls `assess` before it builds the lead, `assign` for the
+The intake calls `check_conflicts` before its transaction begins, then (service.submit_lead)
+`assess` before it builds the lead, `assign` for the
 attorney, and `record` once the lead row exists: all in the submission's transaction, so the
 attorney's notification, rendered later from the stored rows, knows the result.
 """
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from lead_manager.audit import repository as audit
 from lead_manager.audit.models import AuditAction
@@ -23,7 +24,7 @@ from lead_manager.conflicts.models import ConflictStatus, NameRole
 from lead_manager.conflicts.names import blocking_keys, length_window, normalise
 from lead_manager.conflicts.repository import KeyQuery
 from lead_manager.conflicts.schemas import ConflictHitRead, ConflictRead
-from lead_manager.core.db import utcnow
+from lead_manager.core.db import transaction, utcnow
 from lead_manager.core.errors import ConflictError, ForbiddenError
 from lead_manager.core.matching_keys import email_key, phone_key
 from lead_manager.core.request_meta import RequestMeta
@@ -76,14 +77,53 @@ class Assessment:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class ConflictCheck:
+    """What the conflict check found for a submission, and when (None: the check is off)."""
+
+    hits: list[conflicts.Hit]
+    checked_at: datetime | None
+
+
+def check_conflicts(
+    read_factory: sessionmaker[Session], data: LeadCreate, options: JudgementOptions
+) -> ConflictCheck:
+    """The prospect and the other side against the register and earlier leads, in a read
+    transaction of its own before the submission's.
+
+    The check is the slowest part of an intake (hundreds of candidate names scored), and on
+    SQLite the submission's transaction holds the database's write lock from its first
+    statement: run inside it, the check queued every other submission behind it. A lead
+    committed while the check runs is not seen, as it would not be a moment earlier either.
+    """
+    if not options.conflict_check:
+        return ConflictCheck([], None)
+    with transaction(read_factory) as reads:
+        hits = conflicts.check(
+            reads,
+            prospect=f"{data.first_name} {data.last_name}",
+            prospect_email=str(data.email),
+            opposing=split_opposing_parties(data.opposing_parties or ""),
+            threshold=options.conflict_threshold,
+        )
+    return ConflictCheck(hits, utcnow())
+
+
 def assess(
-    session: Session, data: LeadCreate, now: datetime, options: JudgementOptions
+    session: Session,
+    data: LeadCreate,
+    now: datetime,
+    options: JudgementOptions,
+    conflict: ConflictCheck,
 ) -> Assessment:
-    opposing = split_opposing_parties(data.opposing_parties or "")
+    """In the submission's transaction: the contact keys, the earliest lead they match, the
+    acknowledgement limit (serialised per address), and the conflict check's result."""
     found = Assessment(
         email_key=email_key(str(data.email)),
         phone_key=phone_key(data.phone, options.phone_region),
-        opposing_parties=opposing,
+        opposing_parties=split_opposing_parties(data.opposing_parties or ""),
+        checked_at=conflict.checked_at,
+        hits=conflict.hits,
     )
     earliest = repository.earliest_match(session, found.email_key, found.phone_key)
     if earliest is not None:
@@ -97,15 +137,6 @@ def assess(
         session, found.email_key, now - ACKNOWLEDGEMENT_WINDOW, MAX_ACKNOWLEDGEMENTS
     )
     found.acknowledge = recent < MAX_ACKNOWLEDGEMENTS
-    if options.conflict_check:
-        found.hits = conflicts.check(
-            session,
-            prospect=f"{data.first_name} {data.last_name}",
-            prospect_email=str(data.email),
-            opposing=opposing,
-            threshold=options.conflict_threshold,
-        )
-        found.checked_at = now
     return found
 
 

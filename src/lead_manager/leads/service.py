@@ -58,6 +58,7 @@ class IntakePrivacy:
 
 def intake(
     session: Session,
+    read_factory: sessionmaker[Session],
     write_factory: sessionmaker[Session],
     storage: ResumeStorage,
     data: LeadCreate,
@@ -80,18 +81,16 @@ def intake(
     if data.website is not None:
         return honeypot_lead(data)
     upload = ResumeUpload(resume, inspect_resume(resume, resume_name, max_resume_bytes))
-    if idempotency_key is None:
-        return submit_lead(
-            session, storage, data, upload, meta, clock=clock, privacy=privacy, options=options
-        )
-    fingerprint = request_fingerprint(data, upload)
-    existing = claim_idempotency_key(write_factory, idempotency_key, fingerprint, idempotency_ttl)
-    if existing is not None:
-        log.info("idempotent replay", lead_id=str(existing))
-        return get_lead(session, existing)
-    on_rollback(session, lambda: release_idempotency_key(write_factory, idempotency_key))
+    if idempotency_key is not None:
+        fingerprint = request_fingerprint(data, upload)
+        existing = claim_idempotency_key(write_factory, idempotency_key, fingerprint, idempotency_ttl)  # fmt: skip
+        if existing is not None:
+            log.info("idempotent replay", lead_id=str(existing))
+            return get_lead(session, existing)
+        on_rollback(session, lambda: release_idempotency_key(write_factory, idempotency_key))
+    conflict = judgement.check_conflicts(read_factory, data, options)
     # One line (fmt: skip): the features' keyword arguments kept this file under 350 lines.
-    return submit_lead(session, storage, data, upload, meta, idempotency_key, clock=clock, privacy=privacy, options=options)  # fmt: skip
+    return submit_lead(session, storage, data, upload, meta, idempotency_key, clock=clock, privacy=privacy, options=options, conflict=conflict)  # fmt: skip
 
 
 def honeypot_lead(data: LeadCreate) -> Lead:
@@ -121,6 +120,7 @@ def submit_lead(
     clock: ResponseClock | None = None,
     privacy: IntakePrivacy,
     options: judgement.JudgementOptions,
+    conflict: judgement.ConflictCheck,
 ) -> Lead:
     """Store the resume, the lead, its first history entry and its emails, all or nothing."""
     resume_key = new_resume_key()
@@ -130,7 +130,7 @@ def submit_lead(
     on_rollback(session, lambda: storage.delete(resume_key))
 
     now = utcnow()
-    assessment = judgement.assess(session, data, now, options)
+    assessment = judgement.assess(session, data, now, options, conflict)
     # Built before the first write: on SQLite that write takes the database's write lock, which
     # is held until the commit, so as little as possible happens in between.
     lead = Lead(
