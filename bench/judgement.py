@@ -33,6 +33,7 @@ from bench.__main__ import (
 )
 from bench.cases import RESUME, http_request, multipart
 from bench.servers import Server, start_lead_manager
+from lead_manager.conflicts.names import PREFIX_LETTERS
 
 # Smaller sizes for a quick try: BENCH_LEADS=10000 BENCH_PARTIES=1000 python -m bench.judgement
 LEADS = int(os.environ.get("BENCH_LEADS", 1_000_000))
@@ -92,17 +93,14 @@ _SORTED_PAIR = "CASE WHEN lower({a}) < lower({b}) THEN lower({a}) || ' ' || lowe
 
 def _pair_keys(a: str, b: str) -> list[tuple[str, str]]:
     """(key expression, normalised-name expression) for each key of the name `a b`: the other
-    word's first four letters with one left out (conflicts.names.blocking_keys)."""
+    word's first PREFIX_LETTERS letters with one left out (conflicts.names.blocking_keys; for a
+    shorter word, leaving out a letter past its end keeps the word whole, as there)."""
     name = _SORTED_PAIR.format(a=a, b=b)
     keys = []
     for first, second in ((a, b), (b, a)):
-        prefix = f"substr(lower({second}), 1, 4)"
-        for variant in (
-            f"substr({prefix}, 2, 3)",
-            f"substr({prefix}, 1, 1) || substr({prefix}, 3, 2)",
-            f"substr({prefix}, 1, 2) || substr({prefix}, 4, 1)",
-            f"substr({prefix}, 1, 3)",
-        ):
+        prefix = f"substr(lower({second}), 1, {PREFIX_LETTERS})"
+        for i in range(1, PREFIX_LETTERS + 1):
+            variant = f"substr({prefix}, 1, {i - 1}) || substr({prefix}, {i + 1})"
             keys.append((f"'p:' || lower({first}) || '|' || {variant}", name))
     return keys
 
