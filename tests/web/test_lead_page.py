@@ -57,7 +57,13 @@ def test_a_status_change_with_a_reason(api, attorney, signed_in, public) -> None
     assert unknown.status_code == 422 and "Choose one of the statuses" in unknown.text
     done = post(signed_in, lead_id, "status", status="DECLINED", reason="Outside our practice")
     assert done.status_code == 303
-    assert done.headers["location"] == f"/leads/{lead_id}?notice=status_changed"
+    # The notice rides in a signed one-time cookie, not in the address.
+    assert done.headers["location"] == f"/leads/{lead_id}"
+    assert "lm_flash" in done.cookies
+    flash_cookie = next(c for c in done.headers.get_list("set-cookie") if c.startswith("lm_flash="))
+    # As the session cookie (Secure too in production, see cookie_options).
+    for attribute in ("HttpOnly", "SameSite=lax", "Path=/"):
+        assert attribute.lower() in flash_cookie.lower()
     change = of_type(timeline(attorney, lead_id), "status_changed")[0]
     assert (change["from"], change["to"], change["reason"]) == (
         "PENDING",
@@ -66,6 +72,7 @@ def test_a_status_change_with_a_reason(api, attorney, signed_in, public) -> None
     )
     page = signed_in.get(done.headers["location"]).text
     assert "The status has been changed." in page and "Outside our practice" in page
+    assert "The status has been changed." not in signed_in.get(f"/leads/{lead_id}").text
     # A declined lead has nowhere to go: no status form.
     assert f'action="/leads/{lead_id}/status"' not in page
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
 
 from lead_manager.auth.dependencies import CurrentUser
 from lead_manager.core.dependencies import RequestMetaDep, SessionDep
 from lead_manager.users import service as users_service
 from lead_manager.users.schemas import UserSelfUpdate
 from lead_manager.web.dependencies import CsrfChecked
-from lead_manager.web.forms import notice
+from lead_manager.web.flash import Notice, NoticeRedirect
 from lead_manager.web.pages import PageRoute, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -22,9 +22,8 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 def account_page(
     request: Request,
     user: CurrentUser,
-    notice_flag: Annotated[str | None, Query(alias="notice", max_length=40)] = None,
 ) -> HTMLResponse:
-    return render(request, "account.html", user=user, notice=notice(notice_flag))
+    return render(request, "account.html", user=user)
 
 
 @router.post("/account")
@@ -37,4 +36,4 @@ def update_account(
 ) -> Response:
     changes = UserSelfUpdate(is_available=is_available)
     users_service.update_user(session, user, changes, actor=user.id, meta=meta)
-    return RedirectResponse("/account?notice=saved", status_code=303)
+    return NoticeRedirect("/account", Notice.SAVED)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -17,7 +17,8 @@ from lead_manager.users.dependencies import UserByPath
 from lead_manager.users.models import Role, User
 from lead_manager.users.schemas import UserCreate, UserUpdate
 from lead_manager.web.dependencies import CsrfChecked, PageError
-from lead_manager.web.forms import FormText, field_errors, notice
+from lead_manager.web.flash import Notice, NoticeRedirect
+from lead_manager.web.forms import FormText, field_errors
 from lead_manager.web.pages import PageRoute, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -30,7 +31,6 @@ def _users_page(
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
-    notice: str | None = None,
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -42,7 +42,6 @@ def _users_page(
         users=users_service.list_users(session),
         values=values or {"role": "attorney"},
         errors=errors or {},
-        notice=notice,
         error=error,
         roles=[role.value for role in Role],
     )
@@ -53,9 +52,8 @@ def users_page(
     request: Request,
     admin: AdminUser,
     session: SessionDep,
-    notice_flag: Annotated[str | None, Query(alias="notice", max_length=40)] = None,
 ) -> HTMLResponse:
-    return _users_page(request, admin, session, notice=notice(notice_flag))
+    return _users_page(request, admin, session)
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
@@ -82,7 +80,7 @@ def create_user(
         return _users_page(
             request, admin, session, values=values, errors={"email": exc.detail}, status_code=409
         )
-    return RedirectResponse("/admin/users?notice=created", status_code=303)
+    return NoticeRedirect("/admin/users", Notice.CREATED)
 
 
 # Each button on a user's row sends one of these changes.
@@ -114,4 +112,4 @@ def update_user(
         )
     except ConflictError as exc:
         return _users_page(request, admin, session, error=exc.detail, status_code=409)
-    return RedirectResponse("/admin/users?notice=updated", status_code=303)
+    return NoticeRedirect("/admin/users", Notice.UPDATED)

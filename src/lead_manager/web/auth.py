@@ -13,7 +13,8 @@ from lead_manager.container import ServicesDep
 from lead_manager.core.dependencies import RequestMetaDep, SessionDep
 from lead_manager.core.rate_limit import RateLimitExceededError
 from lead_manager.web.dependencies import CsrfChecked, cookie_options, renew_csrf_seed, safe_next
-from lead_manager.web.forms import FormText, notice
+from lead_manager.web.flash import Notice, NoticeRedirect
+from lead_manager.web.forms import FormText
 from lead_manager.web.pages import PageRoute, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -24,13 +25,10 @@ def login_form(
     request: Request,
     user: OptionalUser,
     next_path: Annotated[str | None, Query(alias="next", max_length=2000)] = None,
-    notice_flag: Annotated[str | None, Query(alias="notice", max_length=40)] = None,
 ) -> Response:
     if user is not None:
         return RedirectResponse(safe_next(next_path), status_code=303)
-    return render(
-        request, "login.html", next_path=safe_next(next_path), email="", notice=notice(notice_flag)
-    )
+    return render(request, "login.html", next_path=safe_next(next_path), email="")
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -80,7 +78,7 @@ def logout_form(request: Request, user: OptionalUser) -> Response:
 
 @router.post("/logout")
 def logout(request: Request, _csrf: CsrfChecked, services: ServicesDep) -> Response:
-    response = RedirectResponse("/login?notice=signed_out", status_code=303)
+    response = NoticeRedirect("/login", Notice.SIGNED_OUT)
     response.delete_cookie(SESSION_COOKIE, **cookie_options(services.settings))
     renew_csrf_seed(request)
     return response

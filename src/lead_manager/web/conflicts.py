@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -25,7 +25,8 @@ from lead_manager.leads.dependencies import LeadByPath
 from lead_manager.leads.models import Lead
 from lead_manager.users.models import User
 from lead_manager.web.dependencies import CsrfChecked, PageError
-from lead_manager.web.forms import FormText, field_errors, notice
+from lead_manager.web.flash import Notice, NoticeRedirect
+from lead_manager.web.forms import FormText, field_errors
 from lead_manager.web.pages import PageRoute, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -77,7 +78,7 @@ def decide_conflict(
         )
     except ConflictError as exc:
         raise PageError(409, "The decision was not recorded", exc.detail) from None
-    return RedirectResponse(f"/leads/{lead.id}?notice=conflict_decided", status_code=303)
+    return NoticeRedirect(f"/leads/{lead.id}", Notice.CONFLICT_DECIDED)
 
 
 def _parties_page(
@@ -89,7 +90,6 @@ def _parties_page(
     cursor: str | None = None,
     values: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
-    notice: str | None = None,
     imported: ImportResult | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -112,7 +112,6 @@ def _parties_page(
         first_page=after is None,
         values=values or {"kind": PartyKind.CLIENT.value},
         errors=errors or {},
-        notice=notice,
         imported=imported,
         kinds=KIND_LABELS,
     )
@@ -125,11 +124,10 @@ def parties_page(
     session: SessionDep,
     q: Annotated[str, Query(max_length=200)] = "",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
-    notice_flag: Annotated[str | None, Query(alias="notice", max_length=40)] = None,
 ) -> HTMLResponse:
     if any(ord(ch) < 0x20 for ch in q):
         q = ""
-    return _parties_page(request, admin, session, q=q, cursor=cursor, notice=notice(notice_flag))
+    return _parties_page(request, admin, session, q=q, cursor=cursor)
 
 
 @router.post("/admin/parties", response_class=HTMLResponse)
@@ -152,7 +150,7 @@ def add_party(
             request, admin, session, values=values, errors=field_errors(exc), status_code=422
         )
     conflicts_service.create_party(session, data, actor=admin.id, meta=meta)
-    return RedirectResponse("/admin/parties?notice=party_added", status_code=303)
+    return NoticeRedirect("/admin/parties", Notice.PARTY_ADDED)
 
 
 @router.post("/admin/parties/{party_id}/delete")
@@ -164,7 +162,7 @@ def remove_party(
     meta: RequestMetaDep,
 ) -> Response:
     conflicts_service.delete_party(session, party_id, actor=admin.id, meta=meta)
-    return RedirectResponse("/admin/parties?notice=party_deleted", status_code=303)
+    return NoticeRedirect("/admin/parties", Notice.PARTY_DELETED)
 
 
 @router.post("/admin/parties/import", response_class=HTMLResponse)

@@ -9,9 +9,9 @@ does not work after it.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
+
+from lead_manager.web.signatures import is_signature, signature
 
 SEED_BYTES = 32
 
@@ -21,8 +21,7 @@ def new_seed() -> str:
 
 
 def issue_token(signing_key: str, seed: str, session_token: str | None) -> str:
-    message = b"\x00".join((b"lead-manager csrf", seed.encode(), (session_token or "").encode()))
-    return hmac.new(signing_key.encode(), message, hashlib.sha256).hexdigest()
+    return signature(signing_key, "lead-manager csrf", seed, session_token or "")
 
 
 def is_valid(
@@ -30,4 +29,4 @@ def is_valid(
 ) -> bool:
     if not seed or not token:
         return False
-    return hmac.compare_digest(issue_token(signing_key, seed, session_token), token)
+    return is_signature(signing_key, "lead-manager csrf", token, seed, session_token or "")

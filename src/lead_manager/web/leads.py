@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -28,7 +28,8 @@ from lead_manager.users import service as users_service
 from lead_manager.users.models import Role, User
 from lead_manager.web.conflicts import lead_judgement_context
 from lead_manager.web.dependencies import CsrfChecked, PageError
-from lead_manager.web.forms import FormText, display_names, field_errors, notice
+from lead_manager.web.flash import Notice, NoticeRedirect
+from lead_manager.web.forms import FormText, display_names, field_errors
 from lead_manager.web.pages import PageRoute, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -91,7 +92,6 @@ def _lead_page(
     session: Session,
     clock: ResponseClock,
     *,
-    notice: str | None = None,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
     status_code: int = 200,
@@ -104,7 +104,6 @@ def _lead_page(
         user=user,
         status_code=status_code,
         lead=lead,
-        notice=notice,
         errors=errors or {},
         values=values or {},
         # Newest first: the latest note or change is in view without scrolling past the rest.
@@ -136,17 +135,16 @@ def lead_page(
     user: CurrentUser,
     session: SessionDep,
     clock: ClockDep,
-    notice_flag: Annotated[str | None, Query(alias="notice", max_length=40)] = None,
 ) -> HTMLResponse:
-    return _lead_page(request, lead, user, session, clock, notice=notice(notice_flag))
+    return _lead_page(request, lead, user, session, clock)
 
 
 # The API's own endpoint: the same lookup, audit row (on the writing session) and headers.
 router.add_api_route("/leads/{lead_id}/resume", download_resume, methods=["GET"])
 
 
-def _done(lead: Lead, flag: str) -> RedirectResponse:
-    return RedirectResponse(f"/leads/{lead.id}?notice={flag}", status_code=303)
+def _done(lead: Lead, notice: Notice) -> RedirectResponse:
+    return NoticeRedirect(f"/leads/{lead.id}", notice)
 
 
 @router.post("/leads/{lead_id}/reached-out")
@@ -158,7 +156,7 @@ def mark_reached_out(
     meta: RequestMetaDep,
 ) -> Response:
     leads_service.change_status(session, lead, LeadStatus.REACHED_OUT, actor=user.id, meta=meta)
-    return _done(lead, "reached_out")
+    return _done(lead, Notice.REACHED_OUT)
 
 
 @router.post("/leads/{lead_id}/status", response_class=HTMLResponse)
@@ -199,7 +197,7 @@ def change_status(
             values=values,
             status_code=exc.status_code,
         )
-    return _done(lead, "status_changed")
+    return _done(lead, Notice.STATUS_CHANGED)
 
 
 @router.post("/leads/{lead_id}/notes", response_class=HTMLResponse)
@@ -227,7 +225,7 @@ def add_note(
             status_code=422,
         )
     notes_service.add_note(session, lead, note.body, author=user.id)
-    return _done(lead, "note_added")
+    return _done(lead, Notice.NOTE_ADDED)
 
 
 @router.post("/leads/{lead_id}/assign", response_class=HTMLResponse)
@@ -255,4 +253,4 @@ def assign_lead(
             errors={"user_id": message or "Choose an attorney from the list."},
             status_code=getattr(exc, "status_code", 422),
         )
-    return _done(lead, "reassigned")
+    return _done(lead, Notice.REASSIGNED)

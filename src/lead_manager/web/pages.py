@@ -32,6 +32,8 @@ from lead_manager.web.dependencies import (
     csrf_token,
     safe_next,
 )
+from lead_manager.web.flash import FLASH_COOKIE, FLASH_MAX_AGE, NoticeRedirect, cookie_value
+from lead_manager.web.flash import read as read_flash
 
 log = structlog.get_logger(__name__)
 
@@ -146,6 +148,7 @@ def render(
     **context: Any,
 ) -> HTMLResponse:
     services = services_of(request)
+    has_flash = FLASH_COOKIE in request.cookies
     base = {
         "firm_name": services.settings.firm_name,
         "firm_phone": services.settings.firm_phone,
@@ -154,10 +157,14 @@ def render(
         "is_admin": user is not None and user.role == "admin",
         "csrf_token": csrf_token(request, services.signing_key),
         "path": request.url.path,
+        # The one-time notice of the action that led here (see flash.py); cleared below.
+        "notice": read_flash(services.signing_key, request) if has_flash else None,
     }
     response = templates.TemplateResponse(
         request, template, {**base, **context}, status_code=status_code, headers=headers
     )
+    if has_flash:
+        response.delete_cookie(FLASH_COOKIE, **cookie_options(services.settings))
     return response
 
 
@@ -236,13 +243,21 @@ class PageRoute(APIRoute):
                 response = await handler(request)
             except Exception as exc:
                 response = _page_for_error(request, exc)
+            services = services_of(request)
             new_seed: str | None = getattr(request.state, "new_csrf_seed", None)
             if new_seed:
                 response.set_cookie(
                     CSRF_COOKIE,
                     new_seed,
                     max_age=CSRF_COOKIE_MAX_AGE,
-                    **cookie_options(services_of(request).settings),
+                    **cookie_options(services.settings),
+                )
+            if isinstance(response, NoticeRedirect):
+                response.set_cookie(
+                    FLASH_COOKIE,
+                    cookie_value(services.signing_key, response.notice),
+                    max_age=FLASH_MAX_AGE,
+                    **cookie_options(services.settings),
                 )
             response.headers.setdefault(
                 "Content-Security-Policy", self.content_security_policy(request)

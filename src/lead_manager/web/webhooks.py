@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,8 @@ from lead_manager.core.dependencies import RequestMetaDep, SessionDep
 from lead_manager.core.errors import InvalidInputError
 from lead_manager.users.models import User
 from lead_manager.web.dependencies import CsrfChecked
-from lead_manager.web.forms import FormText, field_errors, notice
+from lead_manager.web.flash import Notice, NoticeRedirect
+from lead_manager.web.forms import FormText, field_errors
 from lead_manager.web.pages import PageRoute, render
 from lead_manager.webhooks import service as webhooks_service
 from lead_manager.webhooks.dependencies import WebhookByPath
@@ -35,7 +36,6 @@ def _webhooks_page(
     *,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
-    notice: str | None = None,
     created: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
@@ -52,7 +52,6 @@ def _webhooks_page(
         events=[event.value for event in WebhookEvent],
         values=values or {"events": [event.value for event in WebhookEvent]},
         errors=errors or {},
-        notice=notice,
         created=created,
     )
 
@@ -62,9 +61,8 @@ def webhooks_page(
     request: Request,
     admin: AdminUser,
     session: SessionDep,
-    notice_flag: Annotated[str | None, Query(alias="notice", max_length=40)] = None,
 ) -> HTMLResponse:
-    return _webhooks_page(request, admin, session, notice=notice(notice_flag))
+    return _webhooks_page(request, admin, session)
 
 
 @router.post("/admin/webhooks", response_class=HTMLResponse)
@@ -119,4 +117,4 @@ def delete_webhook(
     meta: RequestMetaDep,
 ) -> Response:
     webhooks_service.delete(session, endpoint, actor=admin.id, meta=meta)
-    return RedirectResponse("/admin/webhooks?notice=webhook_deleted", status_code=303)
+    return NoticeRedirect("/admin/webhooks", Notice.WEBHOOK_DELETED)
