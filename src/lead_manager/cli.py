@@ -102,6 +102,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     from lead_manager.core.db import create_write_session_factory, transaction
     from lead_manager.core.errors import ConflictError
     from lead_manager.core.request_meta import RequestMeta
+    from lead_manager.core.validation_messages import one_line
     from lead_manager.users.schemas import UserCreate
     from lead_manager.users.service import create_user
 
@@ -111,11 +112,7 @@ def cmd_create_user(args: argparse.Namespace) -> int:
             email=args.email, full_name=args.name or "", password=password, role=args.role
         )
     except ValidationError as exc:
-        reasons = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg'].removeprefix('Value error, ')}"
-            for err in exc.errors()
-        )
-        return _fail(f"invalid user: {reasons}")
+        return _fail(f"invalid user: {one_line(exc)}")
     engine = _migrated_engine()
     try:
         with transaction(create_write_session_factory(engine)) as session:

@@ -22,6 +22,7 @@ from lead_manager.conflicts import repository
 from lead_manager.conflicts.schemas import ImportResult, ImportRowError, PartyCreate
 from lead_manager.conflicts.service import party_rows
 from lead_manager.core.request_meta import RequestMeta
+from lead_manager.core.validation_messages import message_for
 
 COLUMNS = ("name", "kind", "email", "matter")
 REQUIRED = frozenset({"name", "kind"})
@@ -45,7 +46,8 @@ def _describe(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
         where = ".".join(str(p) for p in error["loc"])
-        parts.append(f"{where}: {error['msg']}" if where else error["msg"])
+        message = message_for(error)
+        parts.append(f"{where}: {message}" if where else message)
     return "; ".join(parts)
 
 

@@ -66,14 +66,14 @@ def erase(engine: Engine, address: str, reason: str) -> int:
     from lead_manager.core.logging import configure_logging
     from lead_manager.core.request_meta import RequestMeta
     from lead_manager.core.settings import get_settings
+    from lead_manager.core.validation_messages import one_line
     from lead_manager.privacy.schemas import ErasureRequest
     from lead_manager.privacy.service import ErasureIncompleteError, erase_person
 
     try:
         request = ErasureRequest(email=address, reason=reason)
     except ValidationError as exc:
-        reasons = "; ".join(f"{err['loc'][0]}: {err['msg']}" for err in exc.errors())
-        return _fail(f"invalid request: {reasons}")
+        return _fail(f"invalid request: {one_line(exc)}")
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     try:
