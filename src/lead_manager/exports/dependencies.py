@@ -23,7 +23,8 @@ async def export_filters(
         str | None, Query(max_length=200, description="Substring of the name or email")
     ] = None,
     assigned_to: Annotated[
-        str | None, Query(max_length=36, description="A user id, or `me`")
+        str | None,
+        Query(max_length=36, description="A user id, `me`, or `none` for unassigned leads"),
     ] = None,
     overdue: Annotated[
         str | None,

@@ -100,7 +100,13 @@ def start_export(
         meta=meta,
         status=filters.status.value if filters.status else None,
         q=filters.q,
-        assigned_to=str(filters.assigned_to) if filters.assigned_to else None,
+        assigned_to=(
+            "none"
+            if filters.unassigned
+            else str(filters.assigned_to)
+            if filters.assigned_to
+            else None
+        ),
         date_from=days.first.isoformat() if days else None,
         date_to=days.last.isoformat() if days else None,
     )

@@ -68,7 +68,8 @@ async def lead_query(
         str | None, Query(max_length=200, description="Substring of the name or email")
     ] = None,
     assigned_to: Annotated[
-        str | None, Query(max_length=36, description="A user id, or `me`")
+        str | None,
+        Query(max_length=36, description="A user id, `me`, or `none` for unassigned leads"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: CursorQuery = None,
@@ -116,11 +117,11 @@ async def lead_query(
     assignee: uuid.UUID | None = None
     if assigned_to == "me":
         assignee = user.id
-    elif assigned_to:
+    elif assigned_to and assigned_to != "none":
         try:
             assignee = uuid.UUID(assigned_to)
         except ValueError:
-            errors["assigned_to"] = DroppedInput("must be a user id or 'me'", assigned_to)
+            errors["assigned_to"] = DroppedInput("must be a user id, 'me' or 'none'", assigned_to)
     after: Cursor | None = None
     if cursor:
         try:
@@ -142,6 +143,7 @@ async def lead_query(
         status=chosen_status,
         q=search,
         assigned_to=assignee,
+        unassigned=assigned_to == "none",
         limit=limit,
         overdue=only_overdue,
         deadlines=services.clock.enabled,

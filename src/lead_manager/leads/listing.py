@@ -103,6 +103,8 @@ def _filters(
         conditions.append(columns.status == filters.status.value)
     if filters.assigned_to is not None:
         conditions.append(columns.assigned_to == filters.assigned_to)
+    if filters.unassigned:
+        conditions.append(columns.assigned_to.is_(None))
     if filters.overdue:
         # A range of ix_leads_respond_by: respond_by is set only while a lead is PENDING.
         overdue = columns.respond_by < utcnow()

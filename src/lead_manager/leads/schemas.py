@@ -187,7 +187,9 @@ class LeadFilters(BaseModel):
     status: LeadStatus | None = None
     q: str | None = None
     assigned_to: uuid.UUID | None = None
-    # `assigned_to=me` resolves to the caller's id before it gets here.
+    # `assigned_to=me` resolves to the caller's id before it gets here; `assigned_to=none`
+    # arrives as `unassigned`: the leads no one has been given (the admins' to hand out).
+    unassigned: bool = False
     limit: int = 50
     # PENDING leads past respond_by.
     overdue: bool = False

@@ -69,6 +69,11 @@ def leads_page(
         query={
             "status": filters.status.value if filters.status else "",
             "mine": filters.assigned_to == user.id,
+            "unassigned": filters.unassigned,
+            # What the paging and export links carry.
+            "assigned_to": (
+                "me" if filters.assigned_to == user.id else "none" if filters.unassigned else ""
+            ),
             "q": filters.q or "",
             "overdue": filters.overdue,
             "conflict": filters.conflict.value if filters.conflict else "",
