@@ -69,6 +69,11 @@ class MailContext:
         return f"{self.public_base_url.rstrip('/')}/leads/{lead_id}"
 
 
+def resume_line(lead: Lead) -> str:
+    """The resume as the staff emails about a new lead name it (one wording for all of them)."""
+    return f"{lead.resume_filename} ({lead.resume_size} bytes)"
+
+
 def create_environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(TEMPLATES),
@@ -116,6 +121,7 @@ def render(
         ),
         "conflict_hits": 0,
         "lead": lead,
+        "resume": resume_line(lead) if lead is not None else None,
         "recipient": recipient,
         "firm_name": context.firm_name,
         "firm_phone": context.firm_phone,
