@@ -57,30 +57,37 @@ _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off", ""})
 
 
+# The list's filter parameters, declared once: the lead list and the CSV export take them alike.
+StatusQuery = Annotated[
+    str | None,
+    Query(max_length=20, json_schema_extra={"enum": [status.value for status in LeadStatus]}),
+]
+SearchQuery = Annotated[
+    str | None, Query(max_length=200, description="Substring of the name or email")
+]
+AssigneeQuery = Annotated[
+    str | None,
+    Query(max_length=36, description="A user id, `me`, or `none` for unassigned leads"),
+]
+OverdueQuery = Annotated[
+    str | None,
+    Query(
+        max_length=5,
+        description="`true`: only PENDING leads past their `respond_by`",
+        json_schema_extra={"enum": ["true", "false"]},
+    ),
+]
+
+
 async def lead_query(
     user: CurrentUser,
     services: ServicesDep,
-    status: Annotated[
-        str | None,
-        Query(max_length=20, json_schema_extra={"enum": [status.value for status in LeadStatus]}),
-    ] = None,
-    q: Annotated[
-        str | None, Query(max_length=200, description="Substring of the name or email")
-    ] = None,
-    assigned_to: Annotated[
-        str | None,
-        Query(max_length=36, description="A user id, `me`, or `none` for unassigned leads"),
-    ] = None,
+    status: StatusQuery = None,
+    q: SearchQuery = None,
+    assigned_to: AssigneeQuery = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: CursorQuery = None,
-    overdue: Annotated[
-        str | None,
-        Query(
-            max_length=5,
-            description="`true`: only PENDING leads past their `respond_by`",
-            json_schema_extra={"enum": ["true", "false"]},
-        ),
-    ] = None,
+    overdue: OverdueQuery = None,
     duplicates: Annotated[
         str | None,
         Query(
