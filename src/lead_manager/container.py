@@ -16,6 +16,7 @@ from lead_manager.auth.service import Authenticator, LoginThrottle
 from lead_manager.core.business_hours import ResponseClock
 from lead_manager.core.db import Database
 from lead_manager.core.rate_limit import Limit, RateLimiter
+from lead_manager.core.security import PasswordHashing
 from lead_manager.core.settings import Settings
 from lead_manager.storage.base import ResumeStorage
 from lead_manager.storage.factory import create_storage
@@ -31,6 +32,8 @@ class AppServices:
     # LEAD_RATE_LIMIT, per client address.
     lead_limit: Limit
     authenticator: Authenticator
+    # Argon2 work on threads of its own with a bounded queue (shut down with the app).
+    password_hashing: PasswordHashing
     # Signs access tokens and the pages' CSRF tokens.
     signing_key: str
     # First-response deadlines (FIRM_TIMEZONE, BUSINESS_HOURS, FIRST_RESPONSE_SLA_MINUTES).
@@ -42,6 +45,7 @@ class AppServices:
     def create(cls, settings: Settings, database: Database) -> AppServices:
         limiter = RateLimiter(settings.redis_url)
         signing_key = settings.signing_key()
+        hashing = PasswordHashing.for_this_machine()
         throttle = LoginThrottle(
             limiter,
             per_account=limiter.limit("login-account", settings.login_rate_limit),
@@ -56,9 +60,11 @@ class AppServices:
             authenticator=Authenticator(
                 read_sessions=database.sessions,
                 throttle=throttle,
+                hashing=hashing,
                 signing_key=signing_key,
                 token_lifetime=timedelta(minutes=settings.access_token_expire_minutes),
             ),
+            password_hashing=hashing,
             signing_key=signing_key,
             clock=settings.response_clock(),
             webhook_secrets=SecretBox(signing_key),

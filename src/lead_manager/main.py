@@ -33,6 +33,7 @@ from lead_manager.core.middleware import RequestContextMiddleware
 from lead_manager.core.migrations import ensure_schema_current
 from lead_manager.core.openapi import add_redoc, install_openapi, operation_id
 from lead_manager.core.rate_limit import RateLimitExceededError
+from lead_manager.core.security import HashingBusyError
 from lead_manager.core.services import CoreServices
 from lead_manager.core.settings import Settings, get_settings
 from lead_manager.exports.router import router as exports_router
@@ -106,6 +107,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
+        services: AppServices = app.state.services
+        services.password_hashing.shutdown()
         core.database.dispose()
 
 
@@ -216,6 +219,14 @@ def _add_exception_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"detail": "Too many requests; try again later."},
             status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+
+    @app.exception_handler(HashingBusyError)
+    async def _hashing_busy(_request: Request, exc: HashingBusyError) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "Too many logins at once; try again shortly."},
+            status_code=503,
             headers={"Retry-After": str(exc.retry_after)},
         )
 

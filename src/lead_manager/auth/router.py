@@ -18,17 +18,20 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 @router.post(
     "/token",
     response_model=TokenRead,
-    responses=error_responses(400, 401, 422, 429),
+    responses=error_responses(400, 401, 422, 429, 503),
 )
-def login(
+async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     services: ServicesDep,
     meta: RequestMetaDep,
 ) -> TokenRead | JSONResponse:
-    """OAuth2 password flow: `username` is the email. Unknown email and wrong password look alike."""
+    """OAuth2 password flow: `username` is the email. Unknown email and wrong password look alike.
+
+    `async`: the password check waits in the hashing queue without holding a server thread.
+    """
     try:
-        token = services.authenticator.login(session, form.username, form.password, meta)
+        token = await services.authenticator.login(session, form.username, form.password, meta)
     except service.InvalidCredentialsError as exc:
         # Returned, not raised: the failed attempt's audit row must still commit.
         return JSONResponse(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
+from anyio import to_thread
 from sqlalchemy.orm import Session, sessionmaker
 
 from lead_manager.audit import repository as audit
@@ -18,9 +19,9 @@ from lead_manager.core.request_meta import RequestMeta
 from lead_manager.core.security import (
     AccessToken,
     InvalidTokenError,
+    PasswordHashing,
     create_access_token,
     decode_access_token,
-    verify_password,
 )
 from lead_manager.core.validation import CONTROL_CHARACTERS
 from lead_manager.users import repository as users
@@ -42,58 +43,84 @@ class InvalidCredentialsError(Exception):
     detail = "Incorrect email or password."
 
 
-def authenticate(
+async def authenticate(
     session: Session,
     email: str,
     password: str,
     *,
     read_factory: sessionmaker[Session],
     throttle: LoginThrottle,
+    hashing: PasswordHashing,
     meta: RequestMeta,
 ) -> User:
     """The active user with these credentials, else InvalidCredentialsError (one kind for all).
 
-    Failures are counted per (account, address) and per address; the pair keeps a remote attacker
-    from locking a user out, the address alone bounds guessing across many accounts. Raises
-    RateLimitExceededError before any password work once either is used up.
+    Attempts are counted per (account, address) and per address; the pair keeps a remote
+    attacker from locking a user out, the address alone bounds guessing across many accounts.
+    Each attempt is counted (an atomic hit, in memory or Redis) *before* the password is checked,
+    so of many simultaneous attempts no more than the limit get checked; the rest raise
+    RateLimitExceededError without any password work. A success clears its pair's count (the
+    address's keeps it: the limits library cannot take one hit back). HashingBusyError when the
+    hashing queue is full (the attempt stays counted: the limits come first, so that of a burst
+    the refused attempts never take a place in the queue).
 
     The account is read, and the password checked, before `session` (the request's writing
     transaction, which only records the audit row) does anything: on SQLite a writing
     transaction holds the database's write lock from its first statement, and holding it
-    through the deliberately slow hash queued every lead submission behind each login.
+    through the deliberately slow hash queued every lead submission behind each login. The
+    password check waits in the hashing queue as a future: the login holds no server thread.
     """
     normalized = email.strip().lower()
     address = meta.client_ip or "unknown"
     try:
-        throttle.limiter.check(throttle.per_account, normalized, address)
-        throttle.limiter.check(throttle.per_address, address)
+        # The pair first: an attempt it refuses then does not use up the address's budget.
+        await throttle.limiter.consume_async(throttle.per_account, normalized, address)
+        await throttle.limiter.consume_async(throttle.per_address, address)
     except RateLimitExceededError:
         LOGIN_THROTTLED.inc()
         raise
-    user = None
-    # No stored email is longer or holds control characters; PostgreSQL rejects NUL outright.
-    if len(normalized) <= 320 and not CONTROL_CHARACTERS.search(normalized):
-        with transaction(read_factory) as lookup:
-            user = users.get_by_email(lookup, normalized)
-    valid = verify_password(password, user.password_hash if user else None)
+    with hashing.turn() as turn:
+        user = await to_thread.run_sync(_active_candidate, read_factory, normalized)
+        valid = await turn.verify(password, user.password_hash if user else None)
     if user is None or not valid or not user.is_active:
-        throttle.limiter.record(throttle.per_account, normalized, address)
-        throttle.limiter.record(throttle.per_address, address)
-        audit.record(
-            session,
-            AuditAction.LOGIN_FAILED,
-            actor=None,
-            target=str(user.id) if user else None,
-            meta=meta,
-        )
-        LOGIN_FAILURES.inc()
+        await to_thread.run_sync(_record_failure, session, user, meta)
         log.info("login failed", email=mask_email(normalized))
         raise InvalidCredentialsError
+    await to_thread.run_sync(_record_success, session, user, throttle, normalized, address, meta)
+    return user
+
+
+def _active_candidate(read_factory: sessionmaker[Session], normalized: str) -> User | None:
+    # No stored email is longer or holds control characters; PostgreSQL rejects NUL outright.
+    if len(normalized) > 320 or CONTROL_CHARACTERS.search(normalized):
+        return None
+    with transaction(read_factory) as lookup:
+        return users.get_by_email(lookup, normalized)
+
+
+def _record_failure(session: Session, user: User | None, meta: RequestMeta) -> None:
+    audit.record(
+        session,
+        AuditAction.LOGIN_FAILED,
+        actor=None,
+        target=str(user.id) if user else None,
+        meta=meta,
+    )
+    LOGIN_FAILURES.inc()
+
+
+def _record_success(
+    session: Session,
+    user: User,
+    throttle: LoginThrottle,
+    normalized: str,
+    address: str,
+    meta: RequestMeta,
+) -> None:
     throttle.limiter.clear(throttle.per_account, normalized, address)
     audit.record(
         session, AuditAction.LOGIN_SUCCEEDED, actor=user.id, target=str(user.id), meta=meta
     )
-    return user
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,17 +129,23 @@ class Authenticator:
 
     read_sessions: sessionmaker[Session]
     throttle: LoginThrottle
+    # Password checks run here, on threads of their own (a bounded queue).
+    hashing: PasswordHashing
     signing_key: str
     token_lifetime: timedelta
 
-    def login(self, session: Session, email: str, password: str, meta: RequestMeta) -> AccessToken:
-        """A token for these credentials; InvalidCredentialsError or RateLimitExceededError."""
-        user = authenticate(
+    async def login(
+        self, session: Session, email: str, password: str, meta: RequestMeta
+    ) -> AccessToken:
+        """A token for these credentials; InvalidCredentialsError, RateLimitExceededError or
+        HashingBusyError."""
+        user = await authenticate(
             session,
             email,
             password,
             read_factory=self.read_sessions,
             throttle=self.throttle,
+            hashing=self.hashing,
             meta=meta,
         )
         return create_access_token(user.id, self.signing_key, self.token_lifetime)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import TypeVar, cast
 
 import jwt
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from pwdlib.hashers.bcrypt import BcryptHasher
+
+T = TypeVar("T")
 
 JWT_ALGORITHM = "HS256"
 MIN_PASSWORD_LENGTH = 12
@@ -19,30 +27,99 @@ MIN_PASSWORD_LENGTH = 12
 # Argon2 first: new hashes use it; bcrypt hashes (imported from another system) still verify.
 password_hash = PasswordHash((Argon2Hasher(), BcryptHasher()))
 
-# Argon2 is expensive on purpose (64 MiB, four lanes on their own threads). Unbounded, a burst of
-# logins runs all of them at once and starves every other request of CPU; with a bound the
-# logins queue for a slot and list requests keep their latency. One slot per two cores.
-_HASHING_SLOTS = threading.BoundedSemaphore(max(1, (os.cpu_count() or 1) // 2))
-
 # Verified when the email is unknown, so that a miss costs as much time as a wrong password.
 DUMMY_PASSWORD_HASH = password_hash.hash("lead-manager timing equaliser")
 
+# How long a login refused for a full hashing queue is told to wait (seconds).
+HASHING_RETRY_AFTER_SECONDS = 2
+
 
 def hash_password(password: str) -> str:
-    with _HASHING_SLOTS:
-        return password_hash.hash(password)
+    """Argon2 on the calling thread (scripts, tests, an admin creating a user); logins use
+    PasswordHashing."""
+    return password_hash.hash(password)
 
 
 def verify_password(password: str, hashed: str | None) -> bool:
     """Constant-work check: an unknown user (hashed=None) still costs one argon2 verification."""
-    with _HASHING_SLOTS:
-        if hashed is None:
-            password_hash.verify(password, DUMMY_PASSWORD_HASH)
-            return False
+    if hashed is None:
+        password_hash.verify(password, DUMMY_PASSWORD_HASH)
+        return False
+    try:
+        return password_hash.verify(password, hashed)
+    except Exception:  # an unparseable stored hash is a failed login, not a 500
+        return False
+
+
+class HashingBusyError(Exception):
+    """Every hashing worker is busy and the queue is full: try again shortly (503)."""
+
+    retry_after = HASHING_RETRY_AFTER_SECONDS
+
+
+class HashingTurn:
+    """A reserved place in the hashing queue, used for at most one piece of work."""
+
+    def __init__(self, executor: ThreadPoolExecutor) -> None:
+        self._executor = executor
+        self.future: Future[object] | None = None
+
+    async def run(self, work: Callable[[], T]) -> T:
+        future: Future[T] = self._executor.submit(work)
+        self.future = cast("Future[object]", future)
+        # The request waits as a future, not as a thread: a flood of logins holds no thread of
+        # the server's pool. If the request is cancelled before its turn, the work is dropped.
+        return await asyncio.wrap_future(future)
+
+    async def verify(self, password: str, hashed: str | None) -> bool:
+        return await self.run(partial(verify_password, password, hashed))
+
+
+class PasswordHashing:
+    """Argon2 work on threads of its own, with a bounded queue.
+
+    Argon2 is expensive on purpose (64 MiB, four lanes). Run in the server's shared threadpool,
+    a burst of logins takes every thread, each waiting for CPU, and lists and pages queue behind
+    them. Here at most `workers` hashes run at once, at most `queue_limit` more wait (as futures,
+    holding no thread), and beyond that a login is refused at once (HashingBusyError) instead
+    of piling up. Made once per app (AppServices) and shut down with it.
+    """
+
+    def __init__(self, workers: int, queue_limit: int) -> None:
+        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="password-hashing")
+        self._places = threading.BoundedSemaphore(workers + queue_limit)
+
+    @classmethod
+    def for_this_machine(cls) -> PasswordHashing:
+        """One worker per two cores (argon2 uses four lanes); 16 waiting per worker."""
+        workers = max(1, (os.cpu_count() or 1) // 2)
+        return cls(workers, queue_limit=16 * workers)
+
+    @contextmanager
+    def turn(self) -> Iterator[HashingTurn]:
+        """A place in the queue, or HashingBusyError at once; given back when the work is done."""
+        if not self._places.acquire(blocking=False):
+            raise HashingBusyError
+        turn = HashingTurn(self._executor)
         try:
-            return password_hash.verify(password, hashed)
-        except Exception:  # an unparseable stored hash is a failed login, not a 500
-            return False
+            yield turn
+        finally:
+            if turn.future is None:
+                self._places.release()
+            else:
+                # Still running if the request was cancelled: the place is held until it ends.
+                turn.future.add_done_callback(lambda _done: self._places.release())
+
+    async def verify(self, password: str, hashed: str | None) -> bool:
+        with self.turn() as turn:
+            return await turn.verify(password, hashed)
+
+    async def hash(self, password: str) -> str:
+        with self.turn() as turn:
+            return await turn.run(partial(hash_password, password))
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from lead_manager.auth.service import InvalidCredentialsError
 from lead_manager.container import ServicesDep
 from lead_manager.core.dependencies import RequestMetaDep, SessionDep
 from lead_manager.core.rate_limit import RateLimitExceededError
+from lead_manager.core.security import HashingBusyError
 from lead_manager.web.dependencies import CsrfChecked, cookie_options, renew_csrf_seed, safe_next
 from lead_manager.web.flash import Notice, NoticeRedirect
 from lead_manager.web.forms import FormText
@@ -32,7 +33,7 @@ def login_form(
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(
+async def login(
     request: Request,
     _csrf: CsrfChecked,
     session: SessionDep,
@@ -44,7 +45,8 @@ def login(
 ) -> Response:
     target = safe_next(next_path)
     try:
-        token = services.authenticator.login(session, email, password, meta)
+        # Awaited: the password check waits in the hashing queue without holding a thread.
+        token = await services.authenticator.login(session, email, password, meta)
     except InvalidCredentialsError as exc:
         # Returned, not raised: the failed attempt's audit row must still commit.
         return render(
@@ -58,6 +60,16 @@ def login(
             next_path=target,
             email=email,
             error=f"Too many failed attempts. Please wait {exc.retry_after} seconds and try again.",
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    except HashingBusyError as exc:
+        return render(
+            request,
+            "login.html",
+            status_code=503,
+            next_path=target,
+            email=email,
+            error="Too many people are signing in right now. Please try again in a moment.",
             headers={"Retry-After": str(exc.retry_after)},
         )
     response = RedirectResponse(target, status_code=303)
