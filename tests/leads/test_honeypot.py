@@ -1,3 +1,6 @@
+"""The spam trap belongs to the web form only: the API ignores unknown fields, `website` included
+(issue 13, finding 7: a client sending a prospect's homepage lost the lead)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,8 +9,8 @@ import httpx
 from sqlalchemy import func, select
 
 from lead_manager.leads.models import Lead
-from lead_manager.leads.schemas import HONEYPOT_FIELD
 from lead_manager.outbox.models import OutboxMessage
+from lead_manager.web.public import SPAM_TRAP_FIELD
 from tests.conftest import Account, LiveServer
 from tests.intake import submit
 from tests.metrics import metric_value
@@ -21,27 +24,29 @@ def stored(api: LiveServer) -> tuple[int, int, list[Path]]:
     return leads, emails, files
 
 
-def test_filled_honeypot_looks_accepted_and_stores_nothing(
+def test_api_submission_with_a_website_is_stored(
     api: LiveServer, public: httpx.Client, attorney: Account
 ) -> None:
     hits_before = metric_value(public, "lead_manager_honeypot_hits_total")
-    response = submit(public, **{HONEYPOT_FIELD: "https://cheap-pills.example"})
-    assert response.status_code == 201
-    body = response.json()
-    assert set(body) == {"id", "first_name", "last_name", "email", "status", "created_at"}
-    assert body["status"] == "PENDING"
-    assert response.headers["Location"] == f"/api/v1/leads/{body['id']}"
-    assert stored(api) == (0, 0, [])
-    assert attorney.client.get(f"/api/v1/leads/{body['id']}").status_code == 404
-    assert metric_value(public, "lead_manager_honeypot_hits_total") == hits_before + 1
-
-
-def test_empty_honeypot_is_an_ordinary_submission(api: LiveServer, public: httpx.Client) -> None:
-    assert submit(public, **{HONEYPOT_FIELD: "  "}).status_code == 201
+    response = submit(public, website="https://maria-garcia.example")
+    assert response.status_code == 201, response.text
+    lead_id = response.json()["id"]
+    assert attorney.client.get(f"/api/v1/leads/{lead_id}").status_code == 200
     leads, emails, files = stored(api)
     assert (leads, len(files)) == (1, 1)
     assert emails >= 1
+    assert metric_value(public, "lead_manager_honeypot_hits_total") == hits_before
 
 
-def test_honeypot_is_not_advertised_in_the_api_schema(public: httpx.Client) -> None:
-    assert HONEYPOT_FIELD not in public.get("/openapi.json").text
+def test_api_ignores_the_forms_trap_field_too(
+    api: LiveServer, public: httpx.Client, attorney: Account
+) -> None:
+    response = submit(public, **{SPAM_TRAP_FIELD: "555 0100"})
+    assert response.status_code == 201, response.text
+    assert attorney.client.get(f"/api/v1/leads/{response.json()['id']}").status_code == 200
+
+
+def test_the_trap_is_not_advertised_in_the_api_schema(public: httpx.Client) -> None:
+    document = public.get("/openapi.json").text
+    assert SPAM_TRAP_FIELD not in document
+    assert '"website"' not in document

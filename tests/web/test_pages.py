@@ -12,9 +12,11 @@ from lead_manager.core.migrations import upgrade_to_head
 from lead_manager.leads.models import Lead
 from lead_manager.users.models import Role, User
 from lead_manager.web.dependencies import cookie_options, safe_next
+from lead_manager.web.public import SPAM_TRAP_FIELD
 from tests import documents
 from tests.conftest import PASSWORD, Account, LiveServer, add_account, make_settings, start_server
 from tests.intake import lead_fields, submit
+from tests.metrics import metric_value
 from tests.web.pages import csrf_from, web_login
 
 XSS_NAME = "<script>alert(1)</script>"
@@ -298,20 +300,43 @@ def test_lead_form_submission_creates_the_lead(api, attorney: Account, public) -
     ]
 
 
-def test_lead_form_honeypot_looks_accepted_but_stores_nothing(
+def test_lead_form_spam_trap_looks_accepted_but_stores_nothing(
     api, attorney: Account, public
 ) -> None:
+    hits_before = metric_value(public, "lead_manager_honeypot_hits_total")
     page = public.get("/").text
-    assert 'name="website"' in page and 'tabindex="-1"' in page
+    trap = html.unescape(page).split(f'name="{SPAM_TRAP_FIELD}"')[1].split(">")[0]
+    assert 'tabindex="-1"' in trap and 'autocomplete="off"' in trap
+    assert 'name="website"' not in page
     response = public.post(
         "/",
-        data={**lead_fields(), "website": "http://spam.example", "csrf_token": csrf_from(page)},
+        data={**lead_fields(), SPAM_TRAP_FIELD: "+1 555 0199", "csrf_token": csrf_from(page)},
         files={"resume": ("cv.pdf", documents.pdf(), "application/pdf")},
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/thanks"
     assert lead_count(api) == 0
     assert attorney.client.get("/api/v1/leads").json()["items"] == []
+    assert metric_value(public, "lead_manager_honeypot_hits_total") == hits_before + 1
+
+
+def test_lead_form_with_a_website_and_an_empty_trap_is_stored(
+    api, attorney: Account, public
+) -> None:
+    """`website` is ordinary data now, on the form as on the API; an empty trap is a person."""
+    page = public.get("/").text
+    response = public.post(
+        "/",
+        data={
+            **lead_fields(),
+            "website": "https://jane-doe.example",
+            SPAM_TRAP_FIELD: "",
+            "csrf_token": csrf_from(page),
+        },
+        files={"resume": ("cv.pdf", documents.pdf(), "application/pdf")},
+    )
+    assert response.status_code == 303
+    assert lead_count(api) == 1
 
 
 def test_unknown_or_malformed_pages_are_404_pages(api, attorney: Account) -> None:

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from lead_manager.conflicts.models import ConflictStatus
@@ -51,9 +51,6 @@ class LeadCreate(BaseModel):
     email: Email
     phone: Phone | None = None
     message: MessageText | None = None
-    # Spam trap: the web form hides this field from people; only bots fill it in. Left out of
-    # the OpenAPI schema (no need to tell bots), accepted by the API all the same.
-    website: SkipJsonSchema[str | None] = Field(default=None, max_length=2000)
     # Privacy: the prospect's choice to hear from the firm beyond this enquiry (unticked by default).
     marketing_opt_in: bool = False
     # Attribution (statistics only): where the prospect came from.
@@ -70,7 +67,6 @@ class LeadCreate(BaseModel):
     @field_validator(
         "phone",
         "message",
-        "website",
         "opposing_parties",
         *attribution.ATTRIBUTION_FIELDS,
         mode="before",
@@ -90,9 +86,6 @@ class LeadCreate(BaseModel):
     @classmethod
     def _host_or_nothing(cls, value: object) -> str | None:
         return attribution.clean_host(value) if isinstance(value, str) else None
-
-
-HONEYPOT_FIELD = "website"
 
 
 class LeadCreated(BaseModel):

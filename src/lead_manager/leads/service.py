@@ -19,7 +19,7 @@ from lead_manager.core.business_hours import ResponseClock
 from lead_manager.core.db import new_id, on_commit, on_rollback, utcnow
 from lead_manager.core.errors import ConflictError, InvalidInputError, NotFoundError
 from lead_manager.core.logging import mask_email
-from lead_manager.core.metrics import HONEYPOT_HITS, LEADS_CREATED
+from lead_manager.core.metrics import LEADS_CREATED
 from lead_manager.core.pagination import Cursor, encode_cursor
 from lead_manager.core.request_meta import RequestMeta
 from lead_manager.leads import attribution, judgement, listing, repository
@@ -78,8 +78,6 @@ def intake(
     Checks the resume, honours an Idempotency-Key (a replay returns the first lead), then stores
     everything in the request's transaction.
     """
-    if data.website is not None:
-        return honeypot_lead(data)
     upload = ResumeUpload(resume, inspect_resume(resume, resume_name, max_resume_bytes))
     if idempotency_key is not None:
         fingerprint = request_fingerprint(data, upload)
@@ -91,22 +89,6 @@ def intake(
     conflict = judgement.check_conflicts(read_factory, data, options)
     # One line (fmt: skip): the features' keyword arguments kept this file under 350 lines.
     return submit_lead(session, storage, data, upload, meta, idempotency_key, clock=clock, privacy=privacy, options=options, conflict=conflict)  # fmt: skip
-
-
-def honeypot_lead(data: LeadCreate) -> Lead:
-    """A bot filled the hidden field: answer as if accepted (so it won't adapt), store nothing."""
-    HONEYPOT_HITS.inc()
-    log.info("honeypot submission dropped")
-    now = utcnow()
-    return Lead(
-        id=new_id(),
-        first_name=data.first_name,
-        last_name=data.last_name,
-        email=str(data.email),
-        status=LeadStatus.PENDING.value,
-        created_at=now,
-        updated_at=now,
-    )
 
 
 def submit_lead(

@@ -4,23 +4,32 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
+import structlog
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from lead_manager.core.dependencies import SettingsDep
 from lead_manager.core.errors import DomainError
+from lead_manager.core.metrics import HONEYPOT_HITS
 from lead_manager.core.settings import Settings
 from lead_manager.leads import attribution
 from lead_manager.leads.dependencies import LeadIntakeDep, SubmissionLimit
 from lead_manager.leads.models import IntakeChannel
 from lead_manager.leads.resume import ACCEPTED_LABEL, ACCEPTED_TYPES
-from lead_manager.leads.schemas import HONEYPOT_FIELD, LeadCreate
+from lead_manager.leads.schemas import LeadCreate
 from lead_manager.web.dependencies import FormCsrfChecked
 from lead_manager.web.forms import FormText, field_errors
 from lead_manager.web.pages import EmbeddablePageRoute, render
 
+log = structlog.get_logger(__name__)
+
 router = APIRouter(route_class=EmbeddablePageRoute, include_in_schema=False)
+
+# The form's spam trap: a field hidden from people (off-screen, aria-hidden, out of the tab order,
+# no autofill) that only bots fill in. Named so that no real data or browser autofill uses it;
+# the API knows no such field (a client's `website` is a prospect's homepage, not spam).
+SPAM_TRAP_FIELD = "hp_contact_fax"
 
 # The file picker's filter; the server still decides from the content (resume.py).
 ACCEPT_ATTRIBUTE = ",".join([*ACCEPTED_TYPES.values(), *ACCEPTED_TYPES])
@@ -43,6 +52,7 @@ def _lead_form(
         accept=ACCEPT_ATTRIBUTE,
         max_resume_bytes=settings.max_resume_bytes,
         privacy_notice_url=settings.privacy_notice_url,
+        spam_trap_field=SPAM_TRAP_FIELD,
     )
 
 
@@ -67,7 +77,7 @@ async def submit_lead_form(
     phone: FormText = "",
     message: FormText = "",
     opposing_parties: FormText = "",
-    website: FormText = "",
+    spam_trap: Annotated[str, Form(alias=SPAM_TRAP_FIELD, max_length=10_000)] = "",
     marketing_opt_in: FormText = "",
     resume: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
@@ -78,7 +88,6 @@ async def submit_lead_form(
         "phone": phone,
         "message": message,
         "opposing_parties": opposing_parties,
-        HONEYPOT_FIELD: website,
         "marketing_opt_in": marketing_opt_in,
     }
     values.update(attribution.posted_values(await request.form()))
@@ -94,6 +103,11 @@ async def submit_lead_form(
         errors["resume"] = "Please choose your resume again."
     if data is None or resume is None or errors:
         return _lead_form(request, settings, values, errors, status_code=422)
+    if spam_trap.strip():
+        # A bot: answered as if accepted (so it won't adapt), nothing stored or sent.
+        HONEYPOT_HITS.inc()
+        log.info("spam-trap submission dropped")
+        return RedirectResponse("/thanks", status_code=303)
     try:
         await intake.submit(data, resume, channel=IntakeChannel.FORM)
     except DomainError as exc:
