@@ -8,7 +8,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -51,6 +51,17 @@ def verify_password(password: str, hashed: str | None) -> bool:
         return False
 
 
+# Niceness of the hashing threads (Linux): a login waits a little longer, a list does not.
+HASHING_THREAD_NICENESS = 10
+
+
+def _lower_thread_priority() -> None:
+    # On Linux every thread has its own priority: this lowers the calling worker's only.
+    # Not Linux, or not allowed: the worker runs at normal priority.
+    with suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_THREAD_NICENESS)
+
+
 class HashingBusyError(Exception):
     """Every hashing worker is busy and the queue is full: try again shortly (503)."""
 
@@ -76,24 +87,29 @@ class HashingTurn:
 
 
 class PasswordHashing:
-    """Argon2 work on threads of its own, with a bounded queue.
+    """Argon2 work on threads of its own, at a lower CPU priority, with a bounded queue.
 
-    Argon2 is expensive on purpose (64 MiB, four lanes). Run in the server's shared threadpool,
-    a burst of logins takes every thread, each waiting for CPU, and lists and pages queue behind
-    them. Here at most `workers` hashes run at once, at most `queue_limit` more wait (as futures,
-    holding no thread), and beyond that a login is refused at once (HashingBusyError) instead
-    of piling up. Made once per app (AppServices) and shut down with it.
+    Argon2 is expensive on purpose (64 MiB, a quarter of a second of CPU). Run in the server's
+    shared threadpool, a burst of logins took every thread, each waiting for its turn, and lists
+    and pages queued behind them. Here at most `workers` hashes run at once, at most
+    `queue_limit` more wait (as futures, holding no thread), and beyond that a login is refused
+    at once (HashingBusyError) instead of piling up. The workers run niced, so that on a busy
+    machine the other requests get the CPU first. Made once per app (AppServices) and shut down
+    with it.
     """
 
     def __init__(self, workers: int, queue_limit: int) -> None:
-        self._executor = ThreadPoolExecutor(workers, thread_name_prefix="password-hashing")
+        self._executor = ThreadPoolExecutor(
+            workers, thread_name_prefix="password-hashing", initializer=_lower_thread_priority
+        )
         self._places = threading.BoundedSemaphore(workers + queue_limit)
 
     @classmethod
     def for_this_machine(cls) -> PasswordHashing:
-        """One worker per two cores (argon2 uses four lanes); 16 waiting per worker."""
+        """One worker per two cores; 64 waiting per worker: the morning's logins of a whole
+        office queue (each waits for at most that many hashes); a flood beyond is refused."""
         workers = max(1, (os.cpu_count() or 1) // 2)
-        return cls(workers, queue_limit=16 * workers)
+        return cls(workers, queue_limit=64 * workers)
 
     @contextmanager
     def turn(self) -> Iterator[HashingTurn]:
