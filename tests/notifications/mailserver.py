@@ -36,6 +36,8 @@ class Delivery:
     envelope_from: str
     recipients: list[str]
     message: EmailMessage
+    # MAIL FROM carried SMTPUTF8 (an internationalised address, RFC 6531).
+    smtp_utf8: bool = False
 
 
 @dataclass
@@ -62,7 +64,9 @@ class Mailbox:
         assert isinstance(message, EmailMessage)
         with self._lock:
             self.deliveries.append(
-                Delivery(str(envelope.mail_from), list(envelope.rcpt_tos), message)
+                Delivery(
+                    str(envelope.mail_from), list(envelope.rcpt_tos), message, envelope.smtp_utf8
+                )
             )
         return "250 Message accepted"
 

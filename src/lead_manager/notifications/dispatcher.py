@@ -140,6 +140,15 @@ class Dispatcher:
             # Nothing left in this batch was sent: each counts a failed attempt.
             for message in pending:
                 self._record_failure(channel, message, exc.error, permanent=False)
+        except Exception as exc:
+            # A surprise while opening or closing the channel (a host name the resolver cannot
+            # even encode, a bug): the same, or the batch would wait out its lease and be
+            # claimed again for ever, never counting an attempt.
+            log.exception(f"unexpected {channel.noun} channel error", error=type(exc).__name__)
+            for message in pending:
+                self._record_failure(
+                    channel, message, f"unexpected {type(exc).__name__}: {exc}", permanent=False
+                )
 
     def _lease_left(self, channel: DeliveryChannel, message: ClaimedMessage) -> bool:
         """Enough of the lease left for one send (bounded by the channel's timeout) and its

@@ -7,13 +7,15 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+from email.errors import NonASCIILocalPartDefect
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, SMTPUTF8
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from lead_manager.leads.models import Lead
@@ -90,6 +92,23 @@ def message_id(outbox_id: uuid.UUID, sender: str) -> str:
     return f"<{outbox_id}@{domain}>"
 
 
+def recipient_address(addr_spec: str) -> Address:
+    """One addr-spec as an Address; a ValueError for anything else (a list, CR/LF...).
+
+    The standard library's parser refuses a non-ASCII local part (`jöhn@example.com`), which
+    the intake accepts (RFC 6531): such an address is checked again here, as at the intake,
+    and built from its parts.
+    """
+    try:
+        return Address(addr_spec=addr_spec)
+    except NonASCIILocalPartDefect:
+        try:
+            valid = validate_email(addr_spec, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise ValueError(str(exc)) from exc
+        return Address(username=valid.local_part, domain=valid.domain)
+
+
 def render(
     env: Environment,
     kind: MessageKind,
@@ -106,9 +125,9 @@ def render(
     needs beyond the lead and the recipient (the digest's leads, an escalation's step...).
     """
     if kind is MessageKind.LEAD_ACKNOWLEDGEMENT and lead is not None:
-        to = Address(addr_spec=lead.email)
+        to = recipient_address(lead.email)
     elif recipient is not None:
-        to = Address(addr_spec=recipient.email)
+        to = recipient_address(recipient.email)
     else:
         raise ValueError(f"{kind.value} needs a recipient")
     values: dict[str, Any] = {
@@ -131,7 +150,9 @@ def render(
         "local_time": context.local_time,
         **(extra or {}),
     }
-    message = EmailMessage(policy=SMTP)
+    # An internationalised address needs UTF-8 headers (RFC 6531); smtplib then sends with
+    # SMTPUTF8, or refuses at once when the server does not offer it. Others keep RFC 2047.
+    message = EmailMessage(policy=SMTP if to.addr_spec.isascii() else SMTPUTF8)
     message["From"] = Address(display_name=context.firm_name, addr_spec=context.sender)
     message["To"] = to
     message["Subject"] = _SUBJECTS[kind].format(
