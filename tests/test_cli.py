@@ -75,6 +75,75 @@ def test_create_user_reports_success_and_one_line_reasons(tmp_path) -> None:
     assert bad_role.returncode != 0
 
 
+def test_reset_password_sets_it_and_ends_the_sessions(tmp_path) -> None:
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from lead_manager.audit.models import AuditEvent
+    from lead_manager.core.security import verify_password
+    from lead_manager.users.models import User
+
+    run(tmp_path, "migrate")
+    created = run(
+        tmp_path,
+        "create-user",
+        "--email",
+        "jane@firm.example",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin="a strong password\n",
+    )
+    assert created.returncode == 0, created.stderr
+    engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'lead_manager.db'}")
+    try:
+        with Session(engine) as session:
+            before = session.scalars(select(User)).one().session_version
+        ok = run(
+            tmp_path,
+            "reset-password",
+            "--email",
+            "Jane@Firm.example",
+            "--password-stdin",
+            stdin="an entirely new passphrase\n",
+        )
+        assert ok.returncode == 0, ok.stderr
+        assert "jane@firm.example" in ok.stdout
+        with Session(engine) as session:
+            user = session.scalars(select(User)).one()
+            actions = session.scalars(select(AuditEvent.action)).all()
+        assert verify_password("an entirely new passphrase", user.password_hash)
+        assert not verify_password("a strong password", user.password_hash)
+        # The version moved on: every token issued before names the old one and gets 401.
+        assert user.session_version == before + 1
+        assert "user.password_reset" in actions
+    finally:
+        engine.dispose()
+    unknown = run(
+        tmp_path,
+        "reset-password",
+        "--email",
+        "nobody@firm.example",
+        "--password-stdin",
+        stdin="an entirely new passphrase\n",
+    )
+    assert unknown.returncode != 0 and "no user" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1
+    for weak_password in ("short", "password1234"):
+        weak = run(
+            tmp_path,
+            "reset-password",
+            "--email",
+            "jane@firm.example",
+            "--password-stdin",
+            stdin=f"{weak_password}\n",
+        )
+        assert weak.returncode != 0 and "invalid password" in weak.stderr
+        assert len(weak.stderr.strip().splitlines()) == 1
+    no_stdin_flag = run(tmp_path, "reset-password", "--email", "jane@firm.example")
+    assert no_stdin_flag.returncode != 0 and "--password-stdin" in no_stdin_flag.stderr
+
+
 def test_create_user_before_migrate_says_what_to_do(tmp_path) -> None:
     result = run(
         tmp_path,
@@ -166,6 +235,7 @@ SUBCOMMANDS = [
     "serve",
     "worker",
     "create-user",
+    "reset-password",
     "cleanup-orphans",
     "retry-emails",
     "ensure-admin",

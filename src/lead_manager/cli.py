@@ -12,6 +12,7 @@ from pydantic_core import ErrorDetails
 from sqlalchemy import Engine
 
 from lead_manager import __version__
+from lead_manager.auth import commands as auth_commands
 from lead_manager.conflicts import commands as conflict_commands
 from lead_manager.core.settings import get_settings
 from lead_manager.privacy import commands as privacy_commands
@@ -249,9 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("migrate", help="upgrade the database to the latest schema").set_defaults(
-        handler=cmd_migrate
-    )
+    migrate = sub.add_parser("migrate", help="upgrade the database to the latest schema")
+    migrate.set_defaults(handler=cmd_migrate)
 
     serve = sub.add_parser("serve", help="run the HTTP app (with the dispatcher by default)")
     serve.add_argument(
@@ -296,6 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="required: read the password from the first line of standard input",
     )
     create.set_defaults(handler=cmd_create_user)
+    auth_commands.add_reset_password(sub, _migrated_engine, _fail)
 
     cleanup = sub.add_parser(
         "cleanup-orphans",
@@ -322,7 +323,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "send-digest", help="send today's digest to attorneys now, unless it already went out"
     ).set_defaults(handler=cmd_send_digest)
-
     sub.add_parser(
         "ensure-admin", help="create a first admin (printed once) if there are no users"
     ).set_defaults(handler=cmd_ensure_admin)

@@ -1,6 +1,7 @@
 """Every table, imported in one place for Alembic's autogenerate and the schema checks."""
 
 from lead_manager.audit.models import AuditEvent
+from lead_manager.auth.models import RevokedToken
 from lead_manager.conflicts.models import ConflictHit, LeadNameKey, Party, PartyNameKey
 from lead_manager.core.db import Base
 from lead_manager.leads.models import SEARCH_INDEX_OBJECTS, IdempotencyKey, Lead, LeadStatusChange
@@ -23,6 +24,7 @@ __all__ = [
     "OutboxMessage",
     "Party",
     "PartyNameKey",
+    "RevokedToken",
     "User",
     "WebhookDelivery",
     "WebhookEndpoint",

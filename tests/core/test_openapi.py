@@ -18,6 +18,9 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 OPERATION_IDS = {
     ("post", "/api/v1/auth/token"): "login",
+    ("post", "/api/v1/auth/logout"): "logout",
+    ("post", "/api/v1/auth/password-reset"): "request_password_reset",
+    ("post", "/api/v1/auth/password-reset/confirm"): "confirm_password_reset",
     ("post", "/api/v1/leads"): "submit_lead",
     ("get", "/api/v1/leads"): "list_leads",
     ("get", "/api/v1/leads/{lead_id}"): "get_lead",
@@ -29,6 +32,7 @@ OPERATION_IDS = {
     ("post", "/api/v1/leads/{lead_id}/assign"): "assign_lead",
     ("get", "/api/v1/users/me"): "get_me",
     ("patch", "/api/v1/users/me"): "update_me",
+    ("post", "/api/v1/users/me/password"): "change_password",
     ("post", "/api/v1/users"): "create_user",
     ("get", "/api/v1/users"): "list_users",
     ("patch", "/api/v1/users/{user_id}"): "update_user",

@@ -24,6 +24,12 @@ class AuditAction(StrEnum):
     LEAD_CONFLICT_RESOLVED = "lead.conflict_resolved"
     USER_CREATED = "user.created"
     USER_UPDATED = "user.updated"
+    # Passwords: each ends the user's earlier sessions. A reset request's target is the account
+    # (null for an unknown address: the row is written either way, so both cost the same).
+    PASSWORD_CHANGED = "user.password_changed"  # noqa: S105 - an action name
+    PASSWORD_RESET_REQUESTED = "user.password_reset_requested"  # noqa: S105 - an action name
+    # details {"via": "link" | "shell"}
+    PASSWORD_RESET = "user.password_reset"  # noqa: S105 - an action name
     # Privacy: target is the keyed hash of the person's address (never the address itself).
     PERSON_ERASED = "privacy.erased"
     PERSON_EXPORTED = "privacy.exported"

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lead_manager.audit import repository as audit
 from lead_manager.audit.models import AuditAction
-from lead_manager.core.db import transaction
+from lead_manager.auth import repository as sessions
+from lead_manager.core.db import transaction, utcnow
 from lead_manager.core.logging import mask_email
 from lead_manager.core.metrics import LOGIN_FAILURES, LOGIN_THROTTLED
 from lead_manager.core.rate_limit import Limit, RateLimiter, RateLimitExceededError
@@ -148,18 +149,38 @@ class Authenticator:
             hashing=self.hashing,
             meta=meta,
         )
-        return create_access_token(user.id, self.signing_key, self.token_lifetime)
+        return self.issue_token(user)
+
+    def issue_token(self, user: User) -> AccessToken:
+        """A new session for `user` (after login, or to keep a page signed in after a password
+        change), valid until it expires, is revoked, or the user's session version moves on."""
+        return create_access_token(
+            user.id, self.signing_key, self.token_lifetime, session_version=user.session_version
+        )
 
     def user_for_token(self, session: Session, token: str | None) -> User | None:
         """The active user a token belongs to, else None."""
         if not token:
             return None
         try:
-            user_id = decode_access_token(token, self.signing_key)
+            claims = decode_access_token(token, self.signing_key)
         except InvalidTokenError:
             return None
-        user = users.get(session, user_id)
-        # A deactivated user's tokens stop working at once: the account is checked every time.
-        if user is None or not user.is_active:
+        found = sessions.user_and_revocation(session, claims.user_id, claims.jti)
+        if found is None:
+            return None
+        user, revoked = found
+        # Checked every time: deactivation, sign-out and a password change end sessions at once.
+        if revoked or not user.is_active or user.session_version != claims.session_version:
             return None
         return user
+
+    def logout(self, session: Session, token: str | None) -> None:
+        """Revoke this token (a no-op for one that is not valid anyway)."""
+        if not token:
+            return
+        try:
+            claims = decode_access_token(token, self.signing_key)
+        except InvalidTokenError:
+            return
+        sessions.revoke(session, claims.jti, claims.expires_at, utcnow())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import os
 import threading
 import uuid
@@ -12,7 +14,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import jwt
 from pwdlib import PasswordHash
@@ -144,28 +146,113 @@ class AccessToken:
     expires_in: int
 
 
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    """What a valid access token says: whose it is, its id (to revoke it), the user's session
+    version when it was issued (a password change or reset moves the version on), its expiry."""
+
+    user_id: uuid.UUID
+    jti: str
+    session_version: int
+    expires_at: datetime
+
+
 class InvalidTokenError(Exception):
     pass
 
 
-def create_access_token(user_id: uuid.UUID, key: str, lifetime: timedelta) -> AccessToken:
+_ACCESS = "access"
+_PASSWORD_RESET = "password_reset"  # noqa: S105 - a token type, not a secret
+
+
+def create_access_token(
+    user_id: uuid.UUID, key: str, lifetime: timedelta, *, session_version: int = 0
+) -> AccessToken:
     now = datetime.now(UTC)
-    claims = {"sub": str(user_id), "iat": now, "exp": now + lifetime, "typ": "access"}
+    claims = {
+        "sub": str(user_id),
+        "iat": now,
+        "exp": now + lifetime,
+        "typ": _ACCESS,
+        # A random id: logging out revokes this one token (`revoked_tokens`).
+        "jti": uuid.uuid4().hex,
+        "ver": session_version,
+    }
     token = jwt.encode(claims, key, algorithm=JWT_ALGORITHM)
     return AccessToken(token=token, expires_in=int(lifetime.total_seconds()))
 
 
-def decode_access_token(token: str, key: str) -> uuid.UUID:
-    """The user id of a valid token. The algorithm is pinned: `alg: none` or RS/HS confusion fail."""
+def _decode(token: str, key: str, kind: str, required: list[str]) -> dict[str, Any]:
+    """The claims of a valid token of `kind`. The algorithm is pinned: `alg: none` or RS/HS
+    confusion fail."""
     try:
-        claims = jwt.decode(
-            token,
-            key,
-            algorithms=[JWT_ALGORITHM],
-            options={"require": ["exp", "iat", "sub"]},
+        claims: dict[str, Any] = jwt.decode(
+            token, key, algorithms=[JWT_ALGORITHM], options={"require": required}
         )
-        if claims.get("typ") != "access":
-            raise InvalidTokenError("not an access token")
-        return uuid.UUID(str(claims["sub"]))
-    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+    except jwt.PyJWTError as exc:
+        raise InvalidTokenError(str(exc)) from exc
+    if claims.get("typ") != kind:
+        raise InvalidTokenError(f"not a {kind} token")
+    return claims
+
+
+def _claims(claims: dict[str, Any]) -> TokenClaims:
+    try:
+        version = claims["ver"]
+        # bool is an int to Python; a JSON `true` is not a version.
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise InvalidTokenError("malformed session version")
+        return TokenClaims(
+            user_id=uuid.UUID(str(claims["sub"])),
+            jti=_short_text(claims["jti"]),
+            session_version=version,
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+        )
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InvalidTokenError(str(exc)) from exc
+
+
+def _short_text(value: object) -> str:
+    if not isinstance(value, str) or not 0 < len(value) <= 64:
+        raise InvalidTokenError("malformed token id")
+    return value
+
+
+def decode_access_token(token: str, key: str) -> TokenClaims:
+    """The claims of a valid access token. Tokens issued before sessions could end (no `jti`
+    or `ver`) are refused: they could not be revoked."""
+    return _claims(_decode(token, key, _ACCESS, ["exp", "iat", "sub", "jti", "ver"]))
+
+
+# Password reset links carry a signed token instead of a random one kept in the database: the
+# outbox row then holds only the user's id, version and expiry (no secret waits in the outbox or
+# its backups), and the dispatcher signs the link when it renders the email. The token names the
+# user's session version; setting the password moves the version on, so a token works once, and
+# a password change (or another reset) in between voids it. Signed with a key of its own
+# (derived from SECRET_KEY), so a reset token can never pass for an access token or the reverse.
+def _reset_key(key: str) -> str:
+    return hmac.new(key.encode(), b"lead-manager password reset", hashlib.sha256).hexdigest()
+
+
+def create_password_reset_token(
+    user_id: uuid.UUID, session_version: int, expires_at: datetime, key: str
+) -> str:
+    claims = {
+        "sub": str(user_id),
+        "exp": expires_at,
+        "typ": _PASSWORD_RESET,
+        "ver": session_version,
+    }
+    return jwt.encode(claims, _reset_key(key), algorithm=JWT_ALGORITHM)
+
+
+def decode_password_reset_token(token: str, key: str) -> tuple[uuid.UUID, int]:
+    """The user id and session version a valid, unexpired reset token names."""
+    claims = _decode(token, _reset_key(key), _PASSWORD_RESET, ["exp", "sub", "ver"])
+    version = claims["ver"]
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise InvalidTokenError("malformed session version")
+    try:
+        return uuid.UUID(str(claims["sub"])), version
+    except (ValueError, TypeError) as exc:
         raise InvalidTokenError(str(exc)) from exc

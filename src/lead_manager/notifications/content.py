@@ -57,6 +57,14 @@ def load(
             "total": leads.count_pending_for(session, recipient.id),
             "now": now,
         }
+    elif kind is MessageKind.PASSWORD_RESET:
+        # Deactivated since the request: the link would not work, so it is not sent.
+        if recipient is None or not recipient.is_active:
+            raise MissingDataError("the account is not active")
+        extra = {
+            "expires_at": int(payload["expires_at"]),
+            "session_version": int(payload["session_version"]),
+        }
     elif lead is not None and kind in _ABOUT_THE_ASSIGNEE:
         assignee = users.get(session, lead.assigned_to) if lead.assigned_to else None
         extra = {"assignee": assignee, "step": int(payload.get("step", 0))}

@@ -55,6 +55,7 @@ class MailChannel:
             firm_phone=settings.firm_phone,
             firm_address=settings.firm_address,
             zone=settings.response_clock().zone,
+            signing_key=settings.signing_key(),
         )
         if isinstance(self.transport, EmlDirectoryTransport):
             log.warning(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from email.errors import NonASCIILocalPartDefect
 from email.headerregistry import Address
@@ -18,6 +18,7 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from lead_manager.core.security import create_password_reset_token
 from lead_manager.leads.models import Lead
 from lead_manager.outbox.models import MessageKind
 from lead_manager.users.models import User
@@ -34,6 +35,7 @@ _SUBJECTS = {
     MessageKind.LEAD_REASSIGNED: "Lead reassigned: {first} {last} was escalated",
     MessageKind.ESCALATION_ALERT: "Escalated lead: {first} {last} has had no first response",
     MessageKind.DAILY_DIGEST: "Your pending leads on {date}: {count}",
+    MessageKind.PASSWORD_RESET: "Reset your password — {firm}",
 }
 
 
@@ -61,6 +63,8 @@ class MailContext:
     firm_address: str | None = None
     # FIRM_TIMEZONE: the times emails show.
     zone: tzinfo = UTC
+    # Signs password reset links (SECRET_KEY); empty where no such email is rendered.
+    signing_key: str = field(default="", repr=False)
 
     def local_time(self, value: datetime | None) -> str:
         if value is None:
@@ -69,6 +73,13 @@ class MailContext:
 
     def lead_url(self, lead_id: uuid.UUID) -> str:
         return f"{self.public_base_url.rstrip('/')}/leads/{lead_id}"
+
+    def password_reset_url(self, user: User, session_version: int, expires_at: datetime) -> str:
+        """The single-use link, signed now (see `create_password_reset_token` for why)."""
+        if not self.signing_key:
+            raise ValueError("no key to sign a password reset link with")
+        token = create_password_reset_token(user.id, session_version, expires_at, self.signing_key)
+        return f"{self.public_base_url.rstrip('/')}/reset-password?token={token}"
 
 
 def resume_line(lead: Lead) -> str:
@@ -150,6 +161,12 @@ def render(
         "local_time": context.local_time,
         **(extra or {}),
     }
+    if kind is MessageKind.PASSWORD_RESET and recipient is not None:
+        expires_at = datetime.fromtimestamp(int(values["expires_at"]), UTC)
+        values["reset_url"] = context.password_reset_url(
+            recipient, int(values["session_version"]), expires_at
+        )
+        values["expires_at"] = context.local_time(expires_at)
     # An internationalised address needs UTF-8 headers (RFC 6531); smtplib then sends with
     # SMTPUTF8, or refuses at once when the server does not offer it. Others keep RFC 2047.
     message = EmailMessage(policy=SMTP if to.addr_spec.isascii() else SMTPUTF8)

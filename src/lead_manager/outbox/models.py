@@ -28,6 +28,9 @@ class MessageKind(StrEnum):
     LEAD_REASSIGNED = "lead_reassigned"
     ESCALATION_ALERT = "escalation_alert"
     DAILY_DIGEST = "daily_digest"
+    # A password reset link (payload: the user's id and session version, the link's expiry; the
+    # dispatcher signs the link when it renders, so no secret is stored in the outbox).
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a message kind, not a secret
     # An event for one webhook endpoint (its signed body is built when the event happens).
     WEBHOOK = "webhook"
 

@@ -49,6 +49,26 @@ def active_admins(session: Session) -> Sequence[User]:
     ).all()
 
 
+def lock_admins_and(session: Session, user_id: uuid.UUID) -> Sequence[User]:
+    """The active admins and the user `user_id`, locked and re-read as committed.
+
+    Serialises changes that could remove the last active admin: on PostgreSQL the rows are
+    locked FOR UPDATE in id order (two admins demoting each other at the same moment: the second
+    waits, then sees the first's change; same order, so no deadlock); on SQLite the writing
+    request's transaction began with BEGIN IMMEDIATE and already holds the write lock.
+    `populate_existing`: the objects loaded earlier in the request take the locked values.
+    """
+    return session.scalars(
+        select(User)
+        .where(
+            or_(and_(User.role == Role.ADMIN.value, User.is_active.is_(True)), User.id == user_id)
+        )
+        .order_by(User.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+
+
 def active_attorneys(session: Session, ids: Sequence[uuid.UUID]) -> Sequence[User]:
     """Those of `ids` who are active attorneys."""
     if not ids:

@@ -2,12 +2,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from lead_manager.auth import passwords
 from lead_manager.auth.dependencies import AdminUser, CurrentUser
 from lead_manager.core.dependencies import RequestMetaDep, SessionDep
 from lead_manager.core.openapi import LOCATION_HEADER, error_responses
 from lead_manager.users import service
 from lead_manager.users.dependencies import UserByPath
-from lead_manager.users.schemas import UserCreate, UserRead, UserSelfUpdate, UserUpdate
+from lead_manager.users.schemas import (
+    PasswordChange,
+    UserCreate,
+    UserRead,
+    UserSelfUpdate,
+    UserUpdate,
+)
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
 
@@ -24,6 +31,20 @@ def update_me(
     """Change your own availability for new leads, or your display name."""
     updated = service.update_user(session, user, changes, actor=user.id, meta=meta)
     return UserRead.model_validate(updated)
+
+
+@router.post(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=error_responses(400, 401, 422),
+)
+def change_password(
+    data: PasswordChange, user: CurrentUser, session: SessionDep, meta: RequestMetaDep
+) -> Response:
+    """Change your own password. Every earlier session of yours ends, this token's too: log in
+    again with the new password. A wrong current password is 400, a weak new one 422."""
+    passwords.change_password(session, user, data.current_password, data.new_password, meta=meta)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(

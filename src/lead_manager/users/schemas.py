@@ -98,3 +98,12 @@ class UserSelfUpdate(BaseModel):
 
     is_available: StrictBool | None = None
     full_name: FullName | None = None
+
+
+class PasswordChange(BaseModel):
+    """Your own password: the current one, and the new one (the same rule as everywhere)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Annotated[str, StringConstraints(max_length=1024)]
+    new_password: Password

@@ -74,12 +74,22 @@ def update_user(
     fields = changes.model_dump(exclude_unset=True, exclude_none=True)
     if "role" in fields:
         fields["role"] = Role(fields["role"]).value
+    admins = None
+    if "role" in fields or "is_active" in fields:
+        # Locked before deciding (finding 10): without it two admins demoting each other at the
+        # same moment each saw the other still active, and none was left.
+        admins = repository.lock_admins_and(session, user.id)
     changed = {name: value for name, value in fields.items() if getattr(user, name) != value}
     loses_admin = user.role == Role.ADMIN.value and (
         changed.get("role", Role.ADMIN.value) != Role.ADMIN.value
         or changed.get("is_active") is False
     )
-    if loses_admin and not any(admin.id != user.id for admin in repository.active_admins(session)):
+    others = [
+        admin
+        for admin in admins or ()
+        if admin.id != user.id and admin.role == Role.ADMIN.value and admin.is_active
+    ]
+    if loses_admin and not others:
         raise ConflictError("This is the last active administrator; appoint another first.")
     for name, value in changed.items():
         setattr(user, name, value)

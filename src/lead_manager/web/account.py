@@ -1,4 +1,4 @@
-"""A signed-in user's own account page."""
+"""A signed-in user's own account page: availability, password."""
 
 from __future__ import annotations
 
@@ -6,16 +6,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
+from lead_manager.auth import passwords
 from lead_manager.auth.dependencies import CurrentUser
+from lead_manager.container import ServicesDep
 from lead_manager.core.dependencies import RequestMetaDep, SessionDep
 from lead_manager.users import service as users_service
-from lead_manager.users.schemas import UserSelfUpdate
-from lead_manager.web.dependencies import CsrfChecked
+from lead_manager.users.schemas import PasswordChange, UserSelfUpdate
+from lead_manager.web.dependencies import CsrfChecked, start_page_session
 from lead_manager.web.flash import Notice, NoticeRedirect
+from lead_manager.web.forms import field_errors
 from lead_manager.web.pages import PageRoute, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+PasswordField = Annotated[str, Form(max_length=1024)]
 
 
 @router.get("/account", response_class=HTMLResponse)
@@ -23,7 +29,7 @@ def account_page(
     request: Request,
     user: CurrentUser,
 ) -> HTMLResponse:
-    return render(request, "account.html", user=user)
+    return render(request, "account.html", user=user, errors={})
 
 
 @router.post("/account")
@@ -37,3 +43,33 @@ def update_account(
     changes = UserSelfUpdate(is_available=is_available)
     users_service.update_user(session, user, changes, actor=user.id, meta=meta)
     return NoticeRedirect("/account", Notice.SAVED)
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def change_password(
+    request: Request,
+    _csrf: CsrfChecked,
+    user: CurrentUser,
+    session: SessionDep,
+    services: ServicesDep,
+    meta: RequestMetaDep,
+    current_password: PasswordField = "",
+    new_password: PasswordField = "",
+) -> Response:
+    try:
+        data = PasswordChange(current_password=current_password, new_password=new_password)
+        passwords.change_password(
+            session, user, data.current_password, data.new_password, meta=meta
+        )
+    except ValidationError as exc:
+        errors = field_errors(exc)
+        return render(request, "account.html", user=user, errors=errors, status_code=422)
+    except passwords.WrongPasswordError as exc:
+        errors = {"current_password": exc.detail}
+        return render(request, "account.html", user=user, errors=errors, status_code=400)
+    # The change ended every session of the user, this one too: this browser gets a new one.
+    response = NoticeRedirect("/account", Notice.PASSWORD_CHANGED)
+    start_page_session(
+        request, response, services.authenticator.issue_token(user), services.settings
+    )
+    return response

@@ -13,7 +13,13 @@ from lead_manager.container import ServicesDep
 from lead_manager.core.dependencies import RequestMetaDep, SessionDep
 from lead_manager.core.rate_limit import RateLimitExceededError
 from lead_manager.core.security import HashingBusyError
-from lead_manager.web.dependencies import CsrfChecked, cookie_options, renew_csrf_seed, safe_next
+from lead_manager.web.dependencies import (
+    CsrfChecked,
+    cookie_options,
+    renew_csrf_seed,
+    safe_next,
+    start_page_session,
+)
 from lead_manager.web.flash import Notice, NoticeRedirect
 from lead_manager.web.forms import FormText
 from lead_manager.web.pages import PageRoute, render
@@ -73,10 +79,7 @@ async def login(
             headers={"Retry-After": str(exc.retry_after)},
         )
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE, token.token, max_age=token.expires_in, **cookie_options(services.settings)
-    )
-    renew_csrf_seed(request)
+    start_page_session(request, response, token, services.settings)
     return response
 
 
@@ -89,7 +92,11 @@ def logout_form(request: Request, user: OptionalUser) -> Response:
 
 
 @router.post("/logout")
-def logout(request: Request, _csrf: CsrfChecked, services: ServicesDep) -> Response:
+def logout(
+    request: Request, _csrf: CsrfChecked, session: SessionDep, services: ServicesDep
+) -> Response:
+    # Revoked on the server: a copy of the cookie (another tab, a stolen one) stops working too.
+    services.authenticator.logout(session, request.cookies.get(SESSION_COOKIE))
     response = NoticeRedirect("/login", Notice.SIGNED_OUT)
     response.delete_cookie(SESSION_COOKIE, **cookie_options(services.settings))
     renew_csrf_seed(request)

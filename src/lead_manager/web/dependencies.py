@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Form, Request, Response
 
 from lead_manager.auth.dependencies import SESSION_COOKIE
 from lead_manager.container import ServicesDep
+from lead_manager.core.security import AccessToken
 from lead_manager.core.settings import Settings
 from lead_manager.web import csrf
 
@@ -77,6 +78,17 @@ def csrf_seed(request: Request) -> str:
 def renew_csrf_seed(request: Request) -> None:
     """At login and logout: tokens from before no longer work."""
     request.state.new_csrf_seed = csrf.new_seed()
+
+
+def start_page_session(
+    request: Request, response: Response, token: AccessToken, settings: Settings
+) -> None:
+    """Sign the browser in with `token` (at login, and after the user changed their password,
+    which ended the session they had)."""
+    response.set_cookie(
+        SESSION_COOKIE, token.token, max_age=token.expires_in, **cookie_options(settings)
+    )
+    renew_csrf_seed(request)
 
 
 def csrf_token(request: Request, signing_key: str) -> str:

@@ -32,6 +32,12 @@ class Notice(StrEnum):
     CREATED = "The account has been created."
     UPDATED = "The account has been updated."
     SIGNED_OUT = "You have been signed out."
+    PASSWORD_CHANGED = "Your password has been changed; your other sessions have been signed out."  # noqa: S105 - a notice
+    PASSWORD_RESET = "Your password has been set. Please sign in with it."  # noqa: S105 - a notice
+    RESET_REQUESTED = (
+        "If an active account uses this address, an email with a link to reset its password is "
+        "on its way. The link works once, for one hour."
+    )
     WEBHOOK_DELETED = "The webhook has been deleted."
     CONFLICT_DECIDED = "The decision on the conflict has been recorded."
     PARTY_ADDED = "The party has been added to the register."

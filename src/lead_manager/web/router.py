@@ -12,6 +12,7 @@ from lead_manager.web import (
     dashboard,
     exports,
     leads,
+    passwords,
     privacy,
     public,
     webhooks,
@@ -22,6 +23,7 @@ router = APIRouter(include_in_schema=False)
 for module in (
     public,
     auth,
+    passwords,
     exports,
     leads,
     dashboard,
