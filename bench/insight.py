@@ -7,8 +7,8 @@ mixed as a busy firm's would be; serves it with `lead-manager serve --no-dispatc
 - GET /api/v1/stats, sequential requests: p50/p90 for the default 30 days and for a year;
 - GET /api/v1/leads/export.csv of every lead: rows per second, and how far the server's peak
   RSS rose during it, beside the same for a 30-day export (flat memory: about the same).
-Standalone until the bench harness of issue 19 has a case registry to join; results go to
-var/bench/insight.json. BENCH_DATABASE_URL (or TEST_DATABASE_URL's server) names PostgreSQL.
+Run by `make bench-features` (its seeding alone outlasts `make bench`'s 5 minutes); results go
+to var/bench/insight.json. BENCH_DATABASE_URL (or TEST_DATABASE_URL's server) names PostgreSQL.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""`python -m bench.judgement`: what returning prospects and the conflict check cost at size.
+"""`python -m bench.judgement` (in `make bench-features`): what returning prospects and the
+conflict check cost at size.
 
 A migrated SQLite database gets 1,000,000 leads with realistic name spread (1,000 first names,
 20,000 last names; one lead in five names a company on the other side) and a register of
