@@ -14,7 +14,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz.distance import OSA
 
@@ -154,3 +156,38 @@ def blocking_keys(key: NameKey, prefix_letters: int = PREFIX_LETTERS) -> set[str
         if u != t
         for pair in _prefix_variants(u, prefix_letters)
     }
+
+
+def lead_key_rows(
+    lead_id: Any, names: Iterable[tuple[str, str]], prefix_letters: int = PREFIX_LETTERS
+) -> list[dict[str, Any]]:
+    """The `lead_name_keys` rows of one lead's names, given as (role, name as written): one per
+    key and distinct normalised name of a role. The intake writes them, and the migrations that
+    key stored names (`prefix_letters` for those that re-key with another length)."""
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for role, text in names:
+        key = normalise(text)
+        for block in blocking_keys(key, prefix_letters) if key.text else ():
+            rows.setdefault(
+                (block, role, key.text),
+                {
+                    "key": block,
+                    "role": role,
+                    "name_length": len(key.text),
+                    "lead_id": lead_id,
+                    "name_key": key.text[:600],
+                    "name": text[:320],
+                },
+            )
+    return list(rows.values())
+
+
+def party_key_rows(
+    party_id: Any, name: str, prefix_letters: int = PREFIX_LETTERS
+) -> list[dict[str, Any]]:
+    """The `party_name_keys` rows of a party's name (see lead_key_rows)."""
+    key = normalise(name)
+    return [
+        {"key": block, "name_length": len(key.text), "party_id": party_id, "name_key": key.text}
+        for block in sorted(blocking_keys(key, prefix_letters))
+    ]

@@ -21,8 +21,10 @@ from lead_manager.conflicts.names import (
     MIN_LENGTH,
     NameKey,
     blocking_keys,
+    lead_key_rows,
     length_window,
     normalise,
+    party_key_rows,
     similarity,
 )
 from lead_manager.conflicts.repository import Candidate, KeyQuery, as_uuid
@@ -59,25 +61,9 @@ def name_key_rows(
     lead_id: uuid.UUID, prospect: str, opposing: Sequence[str]
 ) -> list[dict[str, Any]]:
     """The blocking-key rows of a lead's names, one per key and distinct normalised name."""
-    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
-    names = [(NameRole.PROSPECT, prospect)] + [(NameRole.OPPOSING_PARTY, n) for n in opposing]
-    for role, text in names:
-        key = normalise(text)
-        if not key.text:
-            continue
-        for block in blocking_keys(key):
-            rows.setdefault(
-                (block, role.value, key.text),
-                {
-                    "key": block,
-                    "role": role.value,
-                    "name_length": len(key.text),
-                    "lead_id": lead_id,
-                    "name_key": key.text[:600],
-                    "name": text[:320],
-                },
-            )
-    return list(rows.values())
+    names = [(NameRole.PROSPECT.value, prospect)]
+    names += [(NameRole.OPPOSING_PARTY.value, name) for name in opposing]
+    return lead_key_rows(lead_id, names)
 
 
 def check(
@@ -211,16 +197,7 @@ def party_rows(
                 "created_at": now,
             }
         )
-        name = normalise(item.name)
-        keys.extend(
-            {
-                "key": block,
-                "name_length": len(name.text),
-                "party_id": party_id,
-                "name_key": name.text,
-            }
-            for block in sorted(blocking_keys(name))
-        )
+        keys.extend(party_key_rows(party_id, item.name))
     return parties, keys
 
 

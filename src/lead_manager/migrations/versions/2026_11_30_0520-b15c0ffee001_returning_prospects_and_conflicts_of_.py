@@ -187,7 +187,7 @@ def _rebuild_search_index() -> None:
 def _backfill_keys() -> None:
     """Leads from before this revision get their contact and name keys (not a conflict check:
     they were worked without one)."""
-    from lead_manager.conflicts.names import blocking_keys, normalise
+    from lead_manager.conflicts.names import lead_key_rows
     from lead_manager.core.matching_keys import email_key, phone_key
 
     region = os.environ.get("PHONE_REGION", "US")
@@ -220,18 +220,7 @@ def _backfill_keys() -> None:
             .where(leads.c.id == lead_id)
             .values(email_key=email_key(email), phone_key=phone_key(phone, region))
         )
-        name = normalise(f"{first} {last}")
-        keys = [
-            {
-                "key": key,
-                "role": "prospect",
-                "name_length": len(name.text),
-                "lead_id": lead_id,
-                "name_key": name.text,
-                "name": f"{first} {last}",
-            }
-            for key in sorted(blocking_keys(name))
-        ]
+        keys = lead_key_rows(lead_id, [("prospect", f"{first} {last}")])
         if keys:
             bind.execute(name_keys.insert(), keys)
 

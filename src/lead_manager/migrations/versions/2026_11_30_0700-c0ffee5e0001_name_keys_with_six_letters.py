@@ -63,11 +63,11 @@ def downgrade() -> None:
 
 
 def _rekey(prefix_letters: int) -> None:
-    from lead_manager.conflicts.names import blocking_keys, normalise
+    from lead_manager.conflicts.names import lead_key_rows, party_key_rows
 
     bind = op.get_bind()
 
-    # Lead names as the intake keys them (conflicts.service.name_key_rows): the prospect and
+    # Lead names keyed as the intake keys them (conflicts.names.lead_key_rows): the prospect and
     # each opposing party, of every lead not erased; read in pages while the keys are written.
     bind.execute(_LEAD_KEYS.delete())
     names = bind.execute(
@@ -77,40 +77,24 @@ def _rekey(prefix_letters: int) -> None:
         .execution_options(stream_results=True, yield_per=BATCH)
     )
     for page in names.partitions():
-        rows: dict[tuple[str, str, Any, str], dict[str, Any]] = {}
-        for lead_id, first, last, opposing in page:
-            prospect = [("prospect", f"{first} {last}")]
-            for role, name in prospect + [("opposing_party", n) for n in opposing or []]:
-                normal = normalise(name)
-                for key in blocking_keys(normal, prefix_letters) if normal.text else ():
-                    rows.setdefault(
-                        (key, role, lead_id, normal.text),
-                        {
-                            "key": key,
-                            "role": role,
-                            "name_length": len(normal.text),
-                            "lead_id": lead_id,
-                            "name_key": normal.text[:600],
-                            "name": name[:320],
-                        },
-                    )
+        rows = [
+            row
+            for lead_id, first, last, opposing in page
+            for row in lead_key_rows(
+                lead_id,
+                [("prospect", f"{first} {last}")]
+                + [("opposing_party", name) for name in opposing or []],
+                prefix_letters,
+            )
+        ]
         if rows:
-            bind.execute(_LEAD_KEYS.insert(), list(rows.values()))
+            bind.execute(_LEAD_KEYS.insert(), rows)
 
     bind.execute(_PARTY_KEYS.delete())
     parties = bind.execute(sa.select(_PARTIES.c.id, _PARTIES.c.name)).all()
     batch: list[dict[str, Any]] = []
     for party_id, name in parties:
-        normal = normalise(name)
-        batch.extend(
-            {
-                "key": key,
-                "name_length": len(normal.text),
-                "party_id": party_id,
-                "name_key": normal.text,
-            }
-            for key in sorted(blocking_keys(normal, prefix_letters))
-        )
+        batch.extend(party_key_rows(party_id, name, prefix_letters))
         if len(batch) >= BATCH:
             bind.execute(_PARTY_KEYS.insert(), batch)
             batch = []
