@@ -26,15 +26,21 @@ def login_token(server: LiveServer, email: str, password: str = PASSWORD) -> str
 
 
 def status_of(server: LiveServer, token: str) -> int:
+    """The token's standing, asked both ways a request is authenticated: through the ORM user
+    (/users/me) and through the event loop's read (the lead list). They must agree."""
     with server.client(token) as client:
-        return client.get("/api/v1/users/me").status_code
+        me = client.get("/api/v1/users/me").status_code
+        leads = client.get("/api/v1/leads").status_code
+    assert me == leads, (me, leads)
+    return me
 
 
 def test_logout_ends_that_token_at_once_and_only_that_one(api, attorney: Account) -> None:
     first, second = login_token(api, attorney.email), login_token(api, attorney.email)
     with api.client(first) as client:
         assert client.post("/api/v1/auth/logout").status_code == 204
-        assert client.get("/api/v1/users/me").status_code == 401
+    assert status_of(api, first) == 401
+    with api.client(first) as client:
         assert client.post("/api/v1/auth/logout").status_code == 401
     assert status_of(api, second) == 200
 
@@ -103,7 +109,7 @@ def test_password_change_ends_every_earlier_session(api, attorney: Account) -> N
     page = web_login(api, attorney.email)
     assert change_password(attorney.client, PASSWORD, NEW_PASSWORD).status_code == 204
     # The caller's token, another API token and a web session: all 401 / signed out.
-    assert attorney.client.get("/api/v1/users/me").status_code == 401
+    assert status_of(api, attorney.token) == 401
     assert status_of(api, other) == 401
     assert page.get("/account").status_code in (303, 401)
     page.close()
@@ -123,7 +129,7 @@ def test_password_change_ends_every_earlier_session(api, attorney: Account) -> N
 def test_deactivation_still_ends_sessions(api, attorney: Account, admin: Account) -> None:
     response = admin.client.patch(f"/api/v1/users/{attorney.id}", json={"is_active": False})
     assert response.status_code == 200
-    assert attorney.client.get("/api/v1/users/me").status_code == 401
+    assert status_of(api, attorney.token) == 401
 
 
 def test_web_logout_revokes_the_session_on_the_server(api, attorney: Account) -> None:

@@ -207,7 +207,7 @@ def test_index_follows_renames_and_deletions(
 def _plan(api: LiveServer, q: str) -> str:
     """The database's plan for the page of a search with few matches, as the app builds it."""
     with api.session() as session:
-        stmt = listing._search_page(session, LeadFilters(q=q), q).limit(51)
+        stmt = listing._search_page(session.connection(), LeadFilters(q=q), q).limit(51)
         compiled = stmt.compile(dialect=api.engine.dialect)
         connection = session.connection()
         if api.engine.dialect.name == "postgresql":
@@ -270,7 +270,7 @@ def test_migration_without_pg_trgm_leaves_search_working(live_server: LiveServer
             )
             session.flush()
             for q in ("n Smi", "xyz"):
-                rows = listing.page(session, LeadFilters(q=q), None)
+                rows = listing.page(session.connection(), LeadFilters(q=q), None)
                 assert [row.first_name for row in rows] == (["John"] if q != "xyz" else [])
     finally:
         engine.dispose()

@@ -123,7 +123,7 @@ def test_the_overdue_page_is_a_range_of_the_respond_by_index(api: LiveServer) ->
     event.listen(api.engine, "before_cursor_execute", capture)
     try:
         with api.session() as session:
-            listing.page(session, LeadFilters(overdue=True), None)
+            listing.page(session.connection(), LeadFilters(overdue=True), None)
     finally:
         event.remove(api.engine, "before_cursor_execute", capture)
     statement, parameters = statements[-1]

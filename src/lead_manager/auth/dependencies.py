@@ -7,14 +7,16 @@ A cookie never authenticates an API call, so the API needs no CSRF defence.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from starlette.types import Scope
 
+from lead_manager.auth.service import Principal
 from lead_manager.container import ServicesDep
-from lead_manager.core.dependencies import SessionDep
+from lead_manager.core.dependencies import DatabaseDep, SessionDep
 from lead_manager.users.models import Role, User
 
 SESSION_COOKIE = "lm_session"
@@ -54,6 +56,24 @@ def get_optional_user(
 
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+async def get_reader(
+    request: Request,
+    database: DatabaseDep,
+    services: ServicesDep,
+    bearer: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    """CurrentUser's check for a read served on the event loop (the lead list): the same token
+    rules, one statement on the loop's own connection, no thread hop, no ORM object."""
+    token = credential(request, bearer)
+    principal = database.loop_read(partial(services.authenticator.principal_for_token, token=token))
+    if principal is None:
+        raise _UNAUTHENTICATED
+    return principal
+
+
+Reader = Annotated[Principal, Depends(get_reader)]
 
 
 async def get_current_user(user: OptionalUser) -> User:

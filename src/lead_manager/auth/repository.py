@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,24 @@ def user_and_revocation(session: Session, user_id: uuid.UUID, jti: str) -> tuple
     if row is None:
         return None
     return row[0], bool(row[1])
+
+
+_USERS = User.__table__
+_REVOKED = RevokedToken.__table__
+# Built once: the event loop's check of every list request (auth/service.principal_for_token).
+_TOKEN_HOLDER = select(
+    _USERS.c.id,
+    _USERS.c.role,
+    _USERS.c.is_active,
+    _USERS.c.session_version,
+    exists().where(_REVOKED.c.jti == bindparam("jti")).label("revoked"),
+).where(_USERS.c.id == bindparam("user_id"))
+
+
+def token_holder(connection: Connection, user_id: uuid.UUID, jti: str) -> Row[Any] | None:
+    """What `user_and_revocation` reads, as a plain row (id, role, is_active, session_version,
+    revoked): the same single statement, without the ORM, for a read on the event loop."""
+    return connection.execute(_TOKEN_HOLDER, {"user_id": user_id, "jti": jti}).first()
 
 
 def revoke(session: Session, jti: str, expires_at: datetime, now: datetime) -> None:

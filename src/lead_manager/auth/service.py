@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
 from anyio import to_thread
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from lead_manager.audit import repository as audit
@@ -21,6 +23,7 @@ from lead_manager.core.security import (
     AccessToken,
     InvalidTokenError,
     PasswordHashing,
+    TokenClaims,
     create_access_token,
     decode_access_token,
 )
@@ -36,6 +39,20 @@ class LoginThrottle:
     limiter: RateLimiter
     per_account: Limit
     per_address: Limit
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who an authenticated read is for, without the ORM's user object: for requests served on
+    the event loop (the lead list)."""
+
+    id: uuid.UUID
+    role: str
+
+
+def _still_valid(claims: TokenClaims, is_active: bool, version: int, revoked: bool) -> bool:
+    # Checked every time: deactivation, sign-out and a password change end sessions at once.
+    return bool(is_active) and not revoked and version == claims.session_version
 
 
 class InvalidCredentialsError(Exception):
@@ -160,20 +177,33 @@ class Authenticator:
 
     def user_for_token(self, session: Session, token: str | None) -> User | None:
         """The active user a token belongs to, else None."""
-        if not token:
-            return None
-        try:
-            claims = decode_access_token(token, self.signing_key)
-        except InvalidTokenError:
+        claims = self._claims(token)
+        if claims is None:
             return None
         found = sessions.user_and_revocation(session, claims.user_id, claims.jti)
         if found is None:
             return None
         user, revoked = found
-        # Checked every time: deactivation, sign-out and a password change end sessions at once.
-        if revoked or not user.is_active or user.session_version != claims.session_version:
+        return user if _still_valid(claims, user.is_active, user.session_version, revoked) else None
+
+    def principal_for_token(self, connection: Connection, token: str | None) -> Principal | None:
+        """`user_for_token` as a plain (id, role) pair, read on the given connection (the event
+        loop's, see Database.loop_read)."""
+        claims = self._claims(token)
+        if claims is None:
             return None
-        return user
+        row = sessions.token_holder(connection, claims.user_id, claims.jti)
+        if row is None or not _still_valid(claims, row.is_active, row.session_version, row.revoked):
+            return None
+        return Principal(row.id, row.role)
+
+    def _claims(self, token: str | None) -> TokenClaims | None:
+        if not token:
+            return None
+        try:
+            return decode_access_token(token, self.signing_key)
+        except InvalidTokenError:
+            return None
 
     def logout(self, session: Session, token: str | None) -> None:
         """Revoke this token (a no-op for one that is not valid anyway)."""

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends
 
 from lead_manager.auth.dependencies import AdminUser
+from lead_manager.auth.service import Principal
 from lead_manager.container import ServicesDep
 from lead_manager.core.pagination import query_error
 from lead_manager.leads.dependencies import (
@@ -27,7 +28,12 @@ async def export_filters(
 ) -> LeadFilters:
     """The lead list's filters (the same parsing, the same 422s), without its paging."""
     query = await lead_query(
-        admin, services, status=status, q=q, assigned_to=assigned_to, overdue=overdue
+        Principal(admin.id, admin.role),
+        services,
+        status=status,
+        q=q,
+        assigned_to=assigned_to,
+        overdue=overdue,
     )
     for name, dropped in query.errors.items():
         raise query_error(name, dropped.message, dropped.value)

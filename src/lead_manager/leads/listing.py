@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Row,
     Select,
     String,
@@ -142,30 +143,30 @@ def _fts_phrase(q: str) -> str:
     return '"' + q.replace('"', '""') + '"'
 
 
-def _index_candidates(session: Session, q: str) -> Select[*tuple[Any, ...]]:
+def _index_candidates(connection: Connection, q: str) -> Select[*tuple[Any, ...]]:
     """What the substring index finds for q, to narrow the leads before the exact `_matches`.
 
     On SQLite, the rowids the FTS5 table matches (case-folded trigrams: a superset of what
     `_matches` accepts). On PostgreSQL the `ILIKE` of `_matches` is served by the GIN indexes
     itself.
     """
-    if session.get_bind().dialect.name == "sqlite":
+    if connection.dialect.name == "sqlite":
         phrase = literal_column(SEARCH_TABLE).op("MATCH")(_fts_phrase(q))
         return select(_SEARCH_ROWID).select_from(_SEARCH_TABLE).where(phrase)
     return select(Lead.id).where(_matches(q))
 
 
-def _few_matches(session: Session, q: str) -> bool:
+def _few_matches(connection: Connection, q: str) -> bool:
     """Whether the index finds at most SEARCH_INDEX_MAX_MATCHES leads for q (it stops counting
     past that)."""
     if len(q) < SEARCH_INDEX_MIN_CHARS:
         return False
-    probe = _index_candidates(session, q).limit(SEARCH_INDEX_MAX_MATCHES + 1).subquery()
-    found = session.connection().execute(select(func.count()).select_from(probe)).scalar_one()
+    probe = _index_candidates(connection, q).limit(SEARCH_INDEX_MAX_MATCHES + 1).subquery()
+    found = connection.execute(select(func.count()).select_from(probe)).scalar_one()
     return found <= SEARCH_INDEX_MAX_MATCHES
 
 
-def _search_page(session: Session, filters: LeadFilters, q: str) -> Select[*tuple[Any, ...]]:
+def _search_page(connection: Connection, filters: LeadFilters, q: str) -> Select[*tuple[Any, ...]]:
     """The page of a search with few matches: the matches first, then the filters and the order.
 
     MATERIALIZED keeps the planners from reading the list index newest-first and testing each
@@ -173,8 +174,8 @@ def _search_page(session: Session, filters: LeadFilters, q: str) -> Select[*tupl
     every lead when the matches are few or old.
     """
     found = select(*LIST_COLUMNS).where(_matches(q), NOT_ERASED)
-    if session.get_bind().dialect.name == "sqlite":
-        found = found.where(_LEAD_ROWID.in_(_index_candidates(session, q)))
+    if connection.dialect.name == "sqlite":
+        found = found.where(_LEAD_ROWID.in_(_index_candidates(connection, q)))
     matched = found.cte("matched").prefix_with("MATERIALIZED")
     deadline = matched.c.respond_by if filters.deadlines else _NO_DEADLINE
     return (
@@ -184,15 +185,29 @@ def _search_page(session: Session, filters: LeadFilters, q: str) -> Select[*tupl
     )
 
 
-def page(session: Session, filters: LeadFilters, after: Cursor | None) -> Sequence[ListRow]:
+def one_index_serves(filters: LeadFilters) -> bool:
+    """Whether an index gives the page in order: no search, and at most one of the filters
+    that lead an index of their own (status, assignee, conflict status). Such a page reads about
+    `limit` index entries at any depth and is cheap enough for the event loop (leads/router.py);
+    any other page may read far before it fills."""
+    indexed = [filters.status, filters.assigned_to, filters.unassigned or None, filters.conflict]
+    return (
+        not filters.q
+        and not filters.overdue
+        and not filters.exclude_duplicates
+        and sum(value is not None for value in indexed) <= 1
+    )
+
+
+def page(connection: Connection, filters: LeadFilters, after: Cursor | None) -> Sequence[ListRow]:
     """Newest first, keyset paging on (created_at, id): flat cost at any depth, no OFFSET."""
     stmt: Select[*tuple[Any, ...]]
-    if filters.q and _few_matches(session, filters.q):
-        stmt = _search_page(session, filters, filters.q)
+    if filters.q and _few_matches(connection, filters.q):
+        stmt = _search_page(connection, filters, filters.q)
         keyset = tuple_(stmt.selected_columns.created_at, stmt.selected_columns.id)
     else:
         deadline = Lead.respond_by if filters.deadlines else _NO_DEADLINE
-        on_sqlite = filters.overdue and session.get_bind().dialect.name == "sqlite"
+        on_sqlite = filters.overdue and connection.dialect.name == "sqlite"
         stmt = (
             select(*LIST_COLUMNS[:-1], deadline)
             .where(*_conditions(filters, on_sqlite))
@@ -203,9 +218,9 @@ def page(session: Session, filters: LeadFilters, after: Cursor | None) -> Sequen
         # A row-value comparison, not `a < x OR (a = x AND b < y)`: SQLite and PostgreSQL seek the
         # index to the cursor with it, where the OR form scans every newer row (300 ms at 1M).
         stmt = stmt.where(keyset < after)
-    # On the connection: the page is plain rows, and the ORM's execution layer (session.execute)
-    # costs more CPU than the query itself.
-    return session.connection().execute(stmt.limit(filters.limit + 1)).all()
+    # Core on the connection: the page is plain rows, and the ORM's execution layer costs more
+    # CPU than the query itself.
+    return connection.execute(stmt.limit(filters.limit + 1)).all()
 
 
 def count(session: Session, filters: LeadFilters) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import structlog
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from lead_manager.audit import repository as audit
@@ -180,8 +181,8 @@ def _lead_submitted(lead: Lead, resume: ResumeInfo) -> None:
     )
 
 
-def list_leads(session: Session, filters: LeadFilters, after: Cursor | None) -> LeadPage:
-    rows = listing.page(session, filters, after)
+def list_leads(connection: Connection, filters: LeadFilters, after: Cursor | None) -> LeadPage:
+    rows = listing.page(connection, filters, after)
     next_cursor = None
     if len(rows) > filters.limit:
         last = rows[filters.limit - 1]

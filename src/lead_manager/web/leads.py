@@ -46,7 +46,7 @@ def leads_page(
             400, "That page link is not valid", "Please start again from the first page."
         )
     filters = query.filters.model_copy(update={"limit": PAGE_SIZE})
-    page = leads_service.list_leads(session, filters, query.after)
+    page = leads_service.list_leads(session.connection(), filters, query.after)
     pending = leads_service.count_leads(session, LeadFilters(status=LeadStatus.PENDING))
     my_pending = leads_service.count_leads(
         session, LeadFilters(status=LeadStatus.PENDING, assigned_to=user.id)
