@@ -12,6 +12,7 @@ var/bench/results.json and results.md.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -61,6 +62,8 @@ UNLIMITED = "100000000/minute"
 DEFAULT_BENCH_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
 FLOOD_LOGINS = 40
 FLOOD_TARGET = 3.0
+# Each load numbers its submissions from its own start (bench/load.py): up to 100,000 apiece.
+_SEQUENCE_STARTS = itertools.count(0, 100_000)
 
 
 def log(message: str) -> None:
@@ -101,6 +104,8 @@ def start_load(
                 "warmup_seconds": warmup,
                 "duration_seconds": seconds,
                 "request_files": files,
+                # Numbers no earlier load used: each submission is a new prospect.
+                "sequence_start": next(_SEQUENCE_STARTS),
             }
         )
     )

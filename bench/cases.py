@@ -20,6 +20,7 @@ from typing import Literal
 
 import httpx
 
+from bench.load import SEQUENCE_MARK
 from bench.seed import name_of
 from tests.documents import pdf
 
@@ -104,7 +105,13 @@ def multipart(fields: dict[str, str], file_name: str, file_bytes: bytes) -> tupl
 
 
 def intake_request() -> bytes:
-    content_type, body = multipart(LEAD_FIELDS, "jane-doe-resume.pdf", RESUME)
+    """A new prospect each time: the load generator numbers the email and the phone (eight
+    digits where SEQUENCE_MARK stands). One address sent thousands of times would measure the
+    acknowledgement limit's serialisation per address, and every lead after the first would be
+    a returning prospect: an attack's shape, not a firm's intake."""
+    mark = SEQUENCE_MARK.decode()
+    fields = LEAD_FIELDS | {"email": f"prospect.{mark}@example.com", "phone": f"+1 21{mark}"}
+    content_type, body = multipart(fields, "jane-doe-resume.pdf", RESUME)
     return http_request("POST", "/api/v1/leads", {"Content-Type": content_type}, body)
 
 

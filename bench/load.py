@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,10 @@ class LoadSpec:
     warmup_seconds: float
     duration_seconds: float
     request_files: list[str]  # raw HTTP/1.1 requests, sent round-robin per connection
+    # Where SEQUENCE_MARK appears in a request, each sending puts the next number there (eight
+    # digits, so the length does not change): one prospect per submission, not one person
+    # submitting thousands of times.
+    sequence_start: int = 0
 
     @classmethod
     def load(cls, path: Path) -> LoadSpec:
@@ -70,9 +75,19 @@ class Connection(asyncio.Protocol):
         return await self.pending
 
 
+SEQUENCE_MARK = b"########"
+
+
+def _numbered(payload: bytes, sequence: Iterator[int]) -> bytes:
+    if SEQUENCE_MARK not in payload:
+        return payload
+    return payload.replace(SEQUENCE_MARK, b"%08d" % (next(sequence) % 10**8))
+
+
 async def _client(
     spec: LoadSpec,
     payloads: list[bytes],
+    sequence: Iterator[int],
     offset: int,
     measure_from: float,
     stop_at: float,
@@ -90,7 +105,9 @@ async def _client(
         try:
             # A response after the window would not be counted: stop waiting for it then (a
             # queue of slow logins would otherwise hold the run for as long as it takes).
-            status = await asyncio.wait_for(connection.send(payload), stop_at - now)
+            status = await asyncio.wait_for(
+                connection.send(_numbered(payload, sequence)), stop_at - now
+            )
         except TimeoutError:
             break
         except ConnectionError:
@@ -121,9 +138,10 @@ async def run(spec: LoadSpec, payloads: list[bytes]) -> dict[str, Any]:
     stop_at = measure_from + spec.duration_seconds
     latencies: list[float] = []
     statuses: Counter[int] = Counter()
+    sequence = itertools.count(spec.sequence_start)
     await asyncio.gather(
         *(
-            _client(spec, payloads, index, measure_from, stop_at, latencies, statuses)
+            _client(spec, payloads, sequence, index, measure_from, stop_at, latencies, statuses)
             for index in range(spec.connections)
         )
     )

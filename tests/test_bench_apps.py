@@ -73,3 +73,20 @@ def test_bench_app_takes_lists_and_finds_a_submission(
     engine.dispose()
     assert (tmp_path / "app-resumes" / key).read_bytes() == RESUME
     assert size == len(RESUME)
+
+
+def test_the_bench_intake_is_a_new_prospect_each_time() -> None:
+    """The load generator numbers the intake request's email and phone per sending (same
+    length, so Content-Length holds); a request without the mark goes out as it is."""
+    from bench.cases import intake_request
+    from bench.load import SEQUENCE_MARK, _numbered
+
+    request = intake_request()
+    assert request.count(SEQUENCE_MARK) == 2
+    sequence = iter(range(41, 100))
+    first, second = _numbered(request, sequence), _numbered(request, sequence)
+    assert len(first) == len(second) == len(request)
+    assert b"prospect.00000041@example.com" in first and b"+1 2100000041" in first
+    assert b"prospect.00000042@example.com" in second
+    plain = b"GET /api/v1/leads HTTP/1.1\r\n\r\n"
+    assert _numbered(plain, sequence) is plain

@@ -14,5 +14,10 @@ from lead_manager.webhooks.models import WebhookEvent
 def emit_event(session: Session, event: WebhookEvent, lead: Lead, meta: RequestMeta) -> None:
     """`event` about `lead` for the subscribed endpoints, its body the lead's list item as it
     is now (so `lead` must show the change already)."""
-    data = LeadRead.model_validate(lead).model_dump(mode="json")
-    webhooks.emit(session, event, data, lead_id=lead.id, request_id=meta.request_id)
+    webhooks.emit(
+        session,
+        event,
+        lambda: LeadRead.model_validate(lead).model_dump(mode="json"),
+        lead_id=lead.id,
+        request_id=meta.request_id,
+    )

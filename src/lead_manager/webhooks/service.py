@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -104,13 +104,14 @@ def recent_deliveries(session: Session, endpoint: WebhookEndpoint) -> list[dict[
 def emit(
     session: Session,
     event_type: WebhookEvent,
-    data: Mapping[str, Any],
+    describe: Callable[[], Mapping[str, Any]],
     *,
     lead_id: uuid.UUID | None = None,
     request_id: str | None = None,
 ) -> int:
     """Queue `event_type` for every endpoint subscribed to it, in the caller's transaction;
-    how many. `data` is JSON-ready (e.g. a schema's `model_dump(mode="json")`): the body is
+    how many. `describe()` gives the JSON-ready data (e.g. a schema's `model_dump(mode="json")`),
+    called only when someone subscribes (most submissions have no one to tell): the body is
     fixed now, so every retry sends the same bytes, describing the lead as it was."""
     endpoint_ids = repository.subscribers(session, event_type.value)
     if not endpoint_ids:
@@ -120,7 +121,7 @@ def emit(
         {
             "type": event_type.value,
             "timestamp": now.isoformat().replace("+00:00", "Z"),
-            "data": dict(data),
+            "data": dict(describe()),
         }
     ).decode()
     messages = [
