@@ -16,6 +16,7 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    bindparam,
     false,
     func,
     literal_column,
@@ -185,6 +186,19 @@ def _search_page(connection: Connection, filters: LeadFilters, q: str) -> Select
     )
 
 
+def _indexed_filter(filters: LeadFilters) -> tuple[str | None, Any]:
+    """The one filter an index serves (its name, its value), or (None, None) for none."""
+    if filters.status is not None:
+        return "status", filters.status.value
+    if filters.assigned_to is not None:
+        return "assigned_to", filters.assigned_to
+    if filters.unassigned:
+        return "unassigned", None
+    if filters.conflict is not None:
+        return "conflict", filters.conflict.value
+    return None, None
+
+
 def one_index_serves(filters: LeadFilters) -> bool:
     """Whether an index gives the page in order: no search, and at most one of the filters
     that lead an index of their own (status, assignee, conflict status). Such a page reads about
@@ -199,8 +213,55 @@ def one_index_serves(filters: LeadFilters) -> bool:
     )
 
 
+_INDEXED_CONDITIONS: dict[str | None, ColumnElement[bool] | None] = {
+    None: None,
+    "status": Lead.status == bindparam("value"),
+    "assigned_to": Lead.assigned_to == bindparam("value", type_=Lead.assigned_to.type),
+    "unassigned": Lead.assigned_to.is_(None),
+    "conflict": Lead.conflict_status == bindparam("value"),
+}
+_KEYSET = tuple_(Lead.created_at, Lead.id)
+_AFTER = tuple_(
+    bindparam("after_at", type_=Lead.created_at.type), bindparam("after_id", type_=Lead.id.type)
+)
+
+
+def _indexed_page(filter_name: str | None, deadlines: bool, after: bool) -> Select[Any]:
+    deadline = Lead.respond_by if deadlines else _NO_DEADLINE
+    stmt = select(*LIST_COLUMNS[:-1], deadline).where(NOT_ERASED)
+    condition = _INDEXED_CONDITIONS[filter_name]
+    if condition is not None:
+        stmt = stmt.where(condition)
+    if after:
+        stmt = stmt.where(_KEYSET < _AFTER)
+    return stmt.order_by(Lead.created_at.desc(), Lead.id.desc()).limit(bindparam("limit"))
+
+
+# Built once, every shape of them: the list's most frequent statements, which built per request
+# cost more CPU (expressions, then their cache key) than the index seeks they run.
+_INDEXED_PAGES = {
+    (name, deadlines, after): _indexed_page(name, deadlines, after)
+    for name in _INDEXED_CONDITIONS
+    for deadlines in (True, False)
+    for after in (True, False)
+}
+
+
+def _page_one_index_serves(
+    connection: Connection, filters: LeadFilters, after: Cursor | None
+) -> Sequence[ListRow]:
+    name, value = _indexed_filter(filters)
+    params: dict[str, Any] = {"value": value, "limit": filters.limit + 1}
+    if after is not None:
+        params["after_at"], params["after_id"] = after
+    stmt = _INDEXED_PAGES[name, filters.deadlines, after is not None]
+    return connection.execute(stmt, params).all()
+
+
 def page(connection: Connection, filters: LeadFilters, after: Cursor | None) -> Sequence[ListRow]:
     """Newest first, keyset paging on (created_at, id): flat cost at any depth, no OFFSET."""
+    if one_index_serves(filters):
+        return _page_one_index_serves(connection, filters, after)
     stmt: Select[*tuple[Any, ...]]
     if filters.q and _few_matches(connection, filters.q):
         stmt = _search_page(connection, filters, filters.q)
