@@ -122,3 +122,22 @@ def test_loop_read_retries_a_dropped_connection_once_and_nothing_else(api: LiveS
 
     assert database.loop_read(dropped_once) == 1
     assert len(calls) == 3
+
+
+def test_a_stuck_read_on_the_loop_fails_in_seconds(api: LiveServer, backend: str) -> None:
+    """While a loop read waits, nothing else of the process runs: on PostgreSQL its statements
+    are cut off after LOOP_READ_TIMEOUT_SECONDS rather than freezing every request."""
+    if backend != "postgresql":
+        pytest.skip("SQLite reads do not wait on other sessions (WAL)")
+    from lead_manager.core.db import LOOP_READ_TIMEOUT_SECONDS
+
+    started = time.monotonic()
+    with pytest.raises(DBAPIError, match="statement timeout"):
+        api.services.database.loop_read(
+            lambda connection: connection.execute(
+                text("SELECT pg_sleep(:s)"), {"s": LOOP_READ_TIMEOUT_SECONDS + 5}
+            ).all()
+        )
+    assert time.monotonic() - started < LOOP_READ_TIMEOUT_SECONDS + 3
+    # The connection is still good for the next read.
+    assert api.services.database.loop_read(lambda c: c.execute(text("SELECT 1")).scalar()) == 1

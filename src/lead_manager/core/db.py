@@ -38,6 +38,8 @@ NAMING_CONVENTION = {
 # writers never both read first and then fail to upgrade their lock (SQLITE_BUSY).
 WRITE_INTENT = "write_intent"
 SQLITE_BUSY_TIMEOUT_SECONDS = 15
+# PostgreSQL: the longest a read on the event loop may take to connect, or to run.
+LOOP_READ_TIMEOUT_SECONDS = 5
 
 
 def utcnow() -> datetime:
@@ -154,6 +156,13 @@ def _engine_for(url: str, *, event_loop: bool = False) -> Engine:
         kwargs.update(
             pool_size=2, max_overflow=0, pool_pre_ping=False, isolation_level="AUTOCOMMIT"
         )
+        if not url.startswith("sqlite"):
+            # While it waits, nothing else of the process runs: an unreachable or stuck server
+            # fails the read in seconds instead of freezing every request.
+            kwargs["connect_args"] = {
+                "connect_timeout": LOOP_READ_TIMEOUT_SECONDS,
+                "options": f"-c statement_timeout={LOOP_READ_TIMEOUT_SECONDS * 1000}",
+            }
     engine = sa_create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, transactions=not event_loop)
