@@ -58,7 +58,7 @@ def get_optional_user(
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
 
 
-async def get_reader(
+async def get_current_principal(
     request: Request,
     database: DatabaseDep,
     services: ServicesDep,
@@ -73,7 +73,7 @@ async def get_reader(
     return principal
 
 
-Reader = Annotated[Principal, Depends(get_reader)]
+CurrentPrincipal = Annotated[Principal, Depends(get_current_principal)]
 
 
 async def get_current_user(user: OptionalUser) -> User:

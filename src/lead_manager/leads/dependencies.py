@@ -11,7 +11,7 @@ from fastapi import Depends, Query, UploadFile
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from lead_manager.auth.dependencies import CurrentUser, Reader
+from lead_manager.auth.dependencies import CurrentPrincipal, CurrentUser
 from lead_manager.conflicts.models import ConflictStatus
 from lead_manager.container import ServicesDep
 from lead_manager.core.business_hours import ResponseClock
@@ -80,7 +80,7 @@ OverdueQuery = Annotated[
 
 
 async def lead_query(
-    user: Reader,
+    user: CurrentPrincipal,
     services: ServicesDep,
     status: StatusQuery = None,
     q: SearchQuery = None,
