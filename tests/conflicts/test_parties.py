@@ -47,6 +47,10 @@ def test_admin_adds_lists_and_removes_parties(api: LiveServer, admin: Account, a
         {"name": "Acme", "kind": "enemy"},
         {"name": "Acme", "kind": "client", "matter": "m" * 201},
         {"name": "Acme", "kind": "client", "email": "not an address"},
+        # The schema says an address or null: in JSON an empty string is neither (a form's or
+        # a CSV's empty field means none; tested with those).
+        {"name": "Acme", "kind": "client", "email": ""},
+        {"name": "Acme", "kind": "client", "email": "  "},
         {"name": "Ac\nme", "kind": "client"},
         {"kind": "client"},
     ],

@@ -84,7 +84,7 @@ def parse(data: bytes) -> ParsedRegister:
                 continue
             try:
                 result.parties.append(
-                    PartyCreate.model_validate(dict(zip(columns, record, strict=True)))
+                    PartyCreate.from_fields(dict(zip(columns, record, strict=True)))
                 )
             except ValidationError as exc:
                 result.errors.append(_error(start, _describe(exc)))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -10,6 +11,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
 
@@ -41,11 +43,30 @@ class PartyCreate(BaseModel):
     email: Email | None = None
     matter: Matter | None = None
 
-    @field_validator("email", "matter", mode="before")
     @classmethod
-    def _blank_is_missing(cls, value: object) -> object:
-        # A CSV cell or a form field left empty.
-        return None if isinstance(value, str) and not value.strip() else value
+    def from_fields(cls, fields: Mapping[str, str]) -> PartyCreate:
+        """A form's fields or a CSV row's cells, where one left empty means none (an empty
+        email included: in the JSON API it is no address, and refused as the schema says)."""
+        return cls.model_validate(fields, context={_BLANK_IS_MISSING: True})
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _blank_email(cls, value: object, info: ValidationInfo) -> object:
+        blank_is_missing = bool(info.context and info.context.get(_BLANK_IS_MISSING))
+        return None if blank_is_missing and _blank(value) else value
+
+    @field_validator("matter", mode="before")
+    @classmethod
+    def _blank_matter(cls, value: object) -> object:
+        # Any text is a matter by the schema; an empty one is stored as none.
+        return None if _blank(value) else value
+
+
+_BLANK_IS_MISSING = "blank_is_missing"
+
+
+def _blank(value: object) -> bool:
+    return isinstance(value, str) and not value.strip()
 
 
 class PartyRead(BaseModel):

@@ -144,7 +144,7 @@ def add_party(
 ) -> Response:
     values = {"name": name, "kind": kind, "email": email, "matter": matter}
     try:
-        data = PartyCreate.model_validate(values)
+        data = PartyCreate.from_fields(values)
     except ValidationError as exc:
         return _parties_page(
             request, admin, session, values=values, errors=field_errors(exc), status_code=422
