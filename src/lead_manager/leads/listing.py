@@ -284,5 +284,8 @@ def page(connection: Connection, filters: LeadFilters, after: Cursor | None) -> 
     return connection.execute(stmt.limit(filters.limit + 1)).all()
 
 
-def count(session: Session, filters: LeadFilters) -> int:
-    return session.scalar(select(func.count()).select_from(Lead).where(*_conditions(filters))) or 0
+def count(session: Session, filters: LeadFilters, at_most: int) -> int:
+    """How many leads match, counting no further than `at_most`: a count reads every match
+    (and on SQLite each one's row, for `erased_at`), 0.3 s for 750,000 pending leads."""
+    matches = select(Lead.id).where(*_conditions(filters)).limit(at_most).subquery()
+    return session.scalar(select(func.count()).select_from(matches)) or 0

@@ -194,9 +194,24 @@ def list_leads(connection: Connection, filters: LeadFilters, after: Cursor | Non
     )
 
 
-def count_leads(session: Session, filters: LeadFilters) -> int:
-    """How many leads match (the `limit` is ignored): the inbox's pending counts."""
-    return listing.count(session, filters)
+@dataclass(frozen=True, slots=True)
+class LeadCount:
+    """A count that stops at a limit: shown as "1,000+" past it."""
+
+    value: int
+    more: bool
+
+    def __bool__(self) -> bool:
+        return self.value > 0
+
+    def __str__(self) -> str:
+        return f"{self.value:,}+" if self.more else str(self.value)
+
+
+def count_leads(session: Session, filters: LeadFilters, *, at_most: int) -> LeadCount:
+    """How many leads match (the `limit` is ignored), up to `at_most`: the inbox's counts."""
+    found = listing.count(session, filters, at_most + 1)
+    return LeadCount(min(found, at_most), found > at_most)
 
 
 def get_lead(session: Session, lead_id: uuid.UUID) -> Lead:

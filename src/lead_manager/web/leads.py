@@ -35,6 +35,9 @@ from lead_manager.web.pages import PageRoute, render
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 PAGE_SIZE = 25
+# The inbox's counts stop here ("1,000+"): past it the number tells an attorney nothing more, and
+# counting every pending lead of a large backlog took most of the page's time.
+INBOX_COUNT_LIMIT = 1_000
 
 
 @router.get("/leads", response_class=HTMLResponse)
@@ -47,12 +50,16 @@ def leads_page(
         )
     filters = query.filters.model_copy(update={"limit": PAGE_SIZE})
     page = leads_service.list_leads(session.connection(), filters, query.after)
-    pending = leads_service.count_leads(session, LeadFilters(status=LeadStatus.PENDING))
+    pending = leads_service.count_leads(
+        session, LeadFilters(status=LeadStatus.PENDING), at_most=INBOX_COUNT_LIMIT
+    )
     my_pending = leads_service.count_leads(
-        session, LeadFilters(status=LeadStatus.PENDING, assigned_to=user.id)
+        session,
+        LeadFilters(status=LeadStatus.PENDING, assigned_to=user.id),
+        at_most=INBOX_COUNT_LIMIT,
     )
     overdue = leads_service.count_leads(
-        session, LeadFilters(overdue=True, deadlines=filters.deadlines)
+        session, LeadFilters(overdue=True, deadlines=filters.deadlines), at_most=INBOX_COUNT_LIMIT
     )
     # A blank field of the filter form means "any", not a mistake.
     dropped = {name for name, value in query.errors.items() if value.value}
