@@ -75,6 +75,8 @@ class AppServices:
                     per_address=limiter.limit("reset-address", settings.login_address_rate_limit),
                 ),
                 signing_key,
+                read_sessions=database.sessions,
+                hashing=hashing,
             ),
             signing_key=signing_key,
             clock=settings.response_clock(),

@@ -7,21 +7,23 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
-from sqlalchemy.orm import Session
+from anyio import to_thread
+from sqlalchemy.orm import Session, sessionmaker
 
 from lead_manager.audit import repository as audit
 from lead_manager.audit.models import AuditAction
 from lead_manager.auth import repository as sessions
 from lead_manager.auth.service import LoginThrottle
-from lead_manager.core.db import utcnow
+from lead_manager.core.db import transaction, utcnow
 from lead_manager.core.errors import DomainError, NotFoundError
 from lead_manager.core.request_meta import RequestMeta
 from lead_manager.core.security import (
     InvalidTokenError,
+    PasswordHashing,
     decode_password_reset_token,
     hash_password,
-    verify_password,
 )
 from lead_manager.core.validation import CONTROL_CHARACTERS
 from lead_manager.outbox.models import MessageKind
@@ -46,17 +48,76 @@ class InvalidResetLinkError(DomainError):
         super().__init__("This password reset link is invalid or has expired; ask for a new one.")
 
 
-def change_password(
-    session: Session, user: User, current: str, new: str, *, meta: RequestMeta
-) -> None:
+@dataclass(frozen=True, slots=True)
+class StoredPassword:
+    password_hash: str
+    session_version: int
+
+
+def _stored_password(
+    read_factory: sessionmaker[Session], user_id: uuid.UUID
+) -> StoredPassword | None:
+    """An active user's hash and session version, read in a read transaction of its own."""
+    with transaction(read_factory) as reads:
+        user = users.get(reads, user_id)
+        if user is None or not user.is_active:
+            return None
+        return StoredPassword(user.password_hash, user.session_version)
+
+
+async def change_password(
+    session: Session,
+    read_factory: sessionmaker[Session],
+    hashing: PasswordHashing,
+    user_id: uuid.UUID,
+    current: str,
+    new: str,
+    *,
+    meta: RequestMeta,
+) -> User:
     """Set a new password after checking the current one; earlier sessions end (the caller's
-    too: a page signs the user in again with a new token, an API client logs in again)."""
-    if not verify_password(current, user.password_hash):
+    too: a page signs the user in again with a new token, an API client logs in again). Returns
+    the user as changed.
+
+    As with the login, the slow part comes first and outside `session` (the request's writing
+    transaction, which on SQLite holds the database's write lock from its first statement):
+    the account is read on a read session, both hashes wait their turn on the hashing executor
+    (HashingBusyError when its queue is full), and only then is the new hash written, on the
+    condition that the session version is still the one read (a change or reset that landed
+    meanwhile wins; this one is refused as a wrong password, which it may well be by then).
+    """
+    stored = await to_thread.run_sync(_stored_password, read_factory, user_id)
+    valid = await hashing.verify(current, stored.password_hash if stored else None)
+    if stored is None or not valid:
         raise WrongPasswordError
-    sessions.set_password(session, user, hash_password(new))
-    audit.record(
-        session, AuditAction.PASSWORD_CHANGED, actor=user.id, target=str(user.id), meta=meta
+    new_hash = await hashing.hash(new)
+    store = partial(
+        _store_password,
+        action=AuditAction.PASSWORD_CHANGED,
+        refused=WrongPasswordError(),
     )
+    return await to_thread.run_sync(store, session, user_id, new_hash, stored.session_version, meta)
+
+
+def _store_password(
+    session: Session,
+    user_id: uuid.UUID,
+    new_hash: str,
+    version: int,
+    meta: RequestMeta,
+    *,
+    action: AuditAction,
+    refused: DomainError,
+    **details: str,
+) -> User:
+    """Write a hash worked out before, on the condition that the session version is still the
+    one read before hashing (`refused` is raised otherwise: a change or reset that landed
+    meanwhile wins, and a reset token is used exactly once); audited as `action`."""
+    user = users.get(session, user_id)
+    if user is None or not sessions.set_password(session, user, new_hash, expected_version=version):
+        raise refused
+    audit.record(session, action, actor=user.id, target=str(user.id), meta=meta, **details)
+    return user
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +126,8 @@ class PasswordResets:
 
     throttle: LoginThrottle
     signing_key: str
+    read_sessions: sessionmaker[Session]
+    hashing: PasswordHashing
 
     def request(self, session: Session, email: str, *, meta: RequestMeta) -> None:
         """Email an active account a reset link; for any other address do the same work but the
@@ -95,31 +158,26 @@ class PasswordResets:
             meta=meta,
         )
 
-    def confirm(
+    async def confirm(
         self, session: Session, token: str, new_password: str, *, meta: RequestMeta
     ) -> None:
-        """Set the password a valid reset token allows; InvalidResetLinkError otherwise."""
+        """Set the password a valid reset token allows; InvalidResetLinkError otherwise. The new
+        hash is worked out before `session` writes (see change_password)."""
         try:
             user_id, version = decode_password_reset_token(token, self.signing_key)
         except InvalidTokenError as exc:
             raise InvalidResetLinkError from exc
-        user = users.get(session, user_id)
-        if user is None or not user.is_active or user.session_version != version:
+        stored = await to_thread.run_sync(_stored_password, self.read_sessions, user_id)
+        if stored is None or stored.session_version != version:
             raise InvalidResetLinkError
-        # Conditional on the version still being the token's: a token is used exactly once,
-        # even by two requests at the same moment.
-        if not sessions.set_password(
-            session, user, hash_password(new_password), expected_version=version
-        ):
-            raise InvalidResetLinkError
-        audit.record(
-            session,
-            AuditAction.PASSWORD_RESET,
-            actor=user.id,
-            target=str(user.id),
-            meta=meta,
+        new_hash = await self.hashing.hash(new_password)
+        store = partial(
+            _store_password,
+            action=AuditAction.PASSWORD_RESET,
+            refused=InvalidResetLinkError(),
             via="link",
         )
+        await to_thread.run_sync(store, session, user_id, new_hash, version, meta)
 
 
 def reset_from_shell(session: Session, email: str, new_password: str) -> uuid.UUID:

@@ -77,10 +77,10 @@ def request_password_reset(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(400, 422),
 )
-def confirm_password_reset(
+async def confirm_password_reset(
     data: PasswordResetConfirm, session: SessionDep, services: ServicesDep, meta: RequestMetaDep
 ) -> Response:
     """Set a new password with the emailed token; every earlier session of the user ends.
     A used, expired or forged token is 400."""
-    services.password_resets.confirm(session, data.token, data.new_password, meta=meta)
+    await services.password_resets.confirm(session, data.token, data.new_password, meta=meta)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -3,8 +3,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from lead_manager.auth import passwords
-from lead_manager.auth.dependencies import AdminUser, CurrentUser
-from lead_manager.core.dependencies import RequestMetaDep, SessionDep
+from lead_manager.auth.dependencies import AdminUser, CurrentPrincipal, CurrentUser
+from lead_manager.container import ServicesDep
+from lead_manager.core.dependencies import DatabaseDep, RequestMetaDep, SessionDep
 from lead_manager.core.openapi import LOCATION_HEADER, error_responses
 from lead_manager.users import service
 from lead_manager.users.dependencies import UserByPath
@@ -38,12 +39,27 @@ def update_me(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(400, 401, 422),
 )
-def change_password(
-    data: PasswordChange, user: CurrentUser, session: SessionDep, meta: RequestMetaDep
+async def change_password(
+    data: PasswordChange,
+    principal: CurrentPrincipal,
+    session: SessionDep,
+    database: DatabaseDep,
+    services: ServicesDep,
+    meta: RequestMetaDep,
 ) -> Response:
     """Change your own password. Every earlier session of yours ends, this token's too: log in
     again with the new password. A wrong current password is 400, a weak new one 422."""
-    passwords.change_password(session, user, data.current_password, data.new_password, meta=meta)
+    # CurrentPrincipal, not CurrentUser: its check does not begin the request's writing
+    # transaction, which must not be open while the passwords are hashed (auth/passwords.py).
+    await passwords.change_password(
+        session,
+        database.sessions,
+        services.password_hashing,
+        principal.id,
+        data.current_password,
+        data.new_password,
+        meta=meta,
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -18,5 +18,9 @@ FormText = Annotated[str, Form(max_length=10_000)]
 field_errors = field_messages
 
 
+# A page's answer when the password hashing queue is full (HashingBusyError, 503).
+BUSY = "Too many passwords are being checked right now. Please try again in a moment."
+
+
 def display_names(users: Sequence[User]) -> dict[uuid.UUID, str]:
     return {user.id: user.full_name or user.email for user in users}

@@ -13,9 +13,10 @@ from lead_manager.auth.schemas import PasswordResetConfirm, PasswordResetRequest
 from lead_manager.container import ServicesDep
 from lead_manager.core.dependencies import RequestMetaDep, SessionDep
 from lead_manager.core.rate_limit import RateLimitExceededError
+from lead_manager.core.security import HashingBusyError
 from lead_manager.web.dependencies import CsrfChecked
 from lead_manager.web.flash import Notice, NoticeRedirect
-from lead_manager.web.forms import FormText, field_errors
+from lead_manager.web.forms import BUSY, FormText, field_errors
 from lead_manager.web.pages import PageRoute, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -72,7 +73,7 @@ def reset_password_form(
 
 
 @router.post("/reset-password", response_class=HTMLResponse)
-def reset_password(
+async def reset_password(
     request: Request,
     _csrf: CsrfChecked,
     session: SessionDep,
@@ -83,7 +84,7 @@ def reset_password(
 ) -> Response:
     try:
         data = PasswordResetConfirm(token=token, new_password=new_password)
-        services.password_resets.confirm(session, data.token, data.new_password, meta=meta)
+        await services.password_resets.confirm(session, data.token, data.new_password, meta=meta)
     except ValidationError as exc:
         errors = field_errors(exc)
         if "token" in errors:
@@ -104,5 +105,14 @@ def reset_password(
             errors={"token": exc.detail},
             status_code=400,
             headers=_NO_REFERRER,
+        )
+    except HashingBusyError as exc:
+        return render(
+            request,
+            "reset_password.html",
+            token=token,
+            errors={"new_password": BUSY},
+            status_code=503,
+            headers={**_NO_REFERRER, "Retry-After": str(exc.retry_after)},
         )
     return NoticeRedirect("/login", Notice.PASSWORD_RESET)
