@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from lead_manager.auth.passwords import PasswordResets
+from lead_manager.auth.passwords import Passwords
 from lead_manager.auth.service import Authenticator, LoginThrottle
 from lead_manager.core.business_hours import ResponseClock
 from lead_manager.core.db import Database
@@ -36,7 +36,7 @@ class AppServices:
     # Argon2 work on threads of its own with a bounded queue (shut down with the app).
     password_hashing: PasswordHashing
     # Password reset links: requests throttled like logins (LOGIN_*RATE_LIMIT), tokens signed.
-    password_resets: PasswordResets
+    passwords: Passwords
     # Signs access tokens and the pages' CSRF tokens.
     signing_key: str
     # First-response deadlines (FIRM_TIMEZONE, BUSINESS_HOURS, FIRST_RESPONSE_SLA_MINUTES).
@@ -68,7 +68,7 @@ class AppServices:
                 token_lifetime=timedelta(minutes=settings.access_token_expire_minutes),
             ),
             password_hashing=hashing,
-            password_resets=PasswordResets(
+            passwords=Passwords(
                 LoginThrottle(
                     limiter,
                     per_account=limiter.limit("reset-account", settings.login_rate_limit),

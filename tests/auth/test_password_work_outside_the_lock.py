@@ -35,7 +35,7 @@ def hashes_seen(api: LiveServer, backend: str, monkeypatch: pytest.MonkeyPatch) 
     """Each hash the executor computes, noted with whether the write lock was free then."""
     if backend != "sqlite":
         pytest.skip("PostgreSQL has no database-wide write lock")
-    hashing: PasswordHashing = api.services.password_hashing
+    hashing: PasswordHashing = api.services.passwords.hashing
     real_hash = hashing.hash
     seen: list[bool] = []
 
@@ -89,9 +89,8 @@ def test_a_full_hashing_queue_is_503_with_retry_after(
     and nothing changes."""
     small = PasswordHashing(workers=1, queue_limit=0)
     services = api.services
-    originals = (services.password_hashing, services.password_resets.hashing)
-    object.__setattr__(services, "password_hashing", small)
-    object.__setattr__(services.password_resets, "hashing", small)
+    original = services.passwords.hashing
+    object.__setattr__(services.passwords, "hashing", small)
     page_client = web_login(api, attorney.email)
     with api.session() as session:
         version = session.get(User, attorney.id).session_version  # type: ignore[union-attr]
@@ -115,7 +114,6 @@ def test_a_full_hashing_queue_is_503_with_retry_after(
         # Nothing changed: the old password still works, the token is still good.
         assert attorney.client.get("/api/v1/users/me").status_code == 200
     finally:
-        object.__setattr__(services, "password_hashing", originals[0])
-        object.__setattr__(services.password_resets, "hashing", originals[1])
+        object.__setattr__(services.passwords, "hashing", original)
         page_client.close()
         small.shutdown()

@@ -65,40 +65,6 @@ def _stored_password(
         return StoredPassword(user.password_hash, user.session_version)
 
 
-async def change_password(
-    session: Session,
-    read_factory: sessionmaker[Session],
-    hashing: PasswordHashing,
-    user_id: uuid.UUID,
-    current: str,
-    new: str,
-    *,
-    meta: RequestMeta,
-) -> User:
-    """Set a new password after checking the current one; earlier sessions end (the caller's
-    too: a page signs the user in again with a new token, an API client logs in again). Returns
-    the user as changed.
-
-    As with the login, the slow part comes first and outside `session` (the request's writing
-    transaction, which on SQLite holds the database's write lock from its first statement):
-    the account is read on a read session, both hashes wait their turn on the hashing executor
-    (HashingBusyError when its queue is full), and only then is the new hash written, on the
-    condition that the session version is still the one read (a change or reset that landed
-    meanwhile wins; this one is refused as a wrong password, which it may well be by then).
-    """
-    stored = await to_thread.run_sync(_stored_password, read_factory, user_id)
-    valid = await hashing.verify(current, stored.password_hash if stored else None)
-    if stored is None or not valid:
-        raise WrongPasswordError
-    new_hash = await hashing.hash(new)
-    store = partial(
-        _store_password,
-        action=AuditAction.PASSWORD_CHANGED,
-        refused=WrongPasswordError(),
-    )
-    return await to_thread.run_sync(store, session, user_id, new_hash, stored.session_version, meta)
-
-
 def _store_password(
     session: Session,
     user_id: uuid.UUID,
@@ -121,15 +87,46 @@ def _store_password(
 
 
 @dataclass(frozen=True, slots=True)
-class PasswordResets:
-    """Reset links by email: requested by anyone (throttled like logins), used once."""
+class Passwords:
+    """A user changing their password, and reset links by email (requested by anyone, throttled
+    like logins, used once). Both hash on `hashing`, before the request's writing transaction
+    writes (see `change`)."""
 
     throttle: LoginThrottle
     signing_key: str
     read_sessions: sessionmaker[Session]
     hashing: PasswordHashing
 
-    def request(self, session: Session, email: str, *, meta: RequestMeta) -> None:
+    async def change(
+        self, session: Session, user_id: uuid.UUID, current: str, new: str, *, meta: RequestMeta
+    ) -> User:
+        """Set a new password after checking the current one; earlier sessions end (the
+        caller's too: a page signs the user in again with a new token, an API client logs in
+        again). Returns the user as changed.
+
+        As with the login, the slow part comes first and outside `session` (the request's
+        writing transaction, which on SQLite holds the database's write lock from its first
+        statement): the account is read on a read session, both hashes wait their turn on the
+        hashing executor (HashingBusyError when its queue is full), and only then is the new
+        hash written, on the condition that the session version is still the one read (a change
+        or reset that landed meanwhile wins; this one is refused as a wrong password, which it
+        may well be by then).
+        """
+        stored = await to_thread.run_sync(_stored_password, self.read_sessions, user_id)
+        valid = await self.hashing.verify(current, stored.password_hash if stored else None)
+        if stored is None or not valid:
+            raise WrongPasswordError
+        new_hash = await self.hashing.hash(new)
+        store = partial(
+            _store_password,
+            action=AuditAction.PASSWORD_CHANGED,
+            refused=WrongPasswordError(),
+        )
+        return await to_thread.run_sync(
+            store, session, user_id, new_hash, stored.session_version, meta
+        )
+
+    def request_reset(self, session: Session, email: str, *, meta: RequestMeta) -> None:
         """Email an active account a reset link; for any other address do the same work but the
         email, and tell the caller nothing either way. RateLimitExceededError when used up."""
         normalized = email.strip().lower()
@@ -158,11 +155,11 @@ class PasswordResets:
             meta=meta,
         )
 
-    async def confirm(
+    async def confirm_reset(
         self, session: Session, token: str, new_password: str, *, meta: RequestMeta
     ) -> None:
         """Set the password a valid reset token allows; InvalidResetLinkError otherwise. The new
-        hash is worked out before `session` writes (see change_password)."""
+        hash is worked out before `session` writes (see `change`)."""
         try:
             user_id, version = decode_password_reset_token(token, self.signing_key)
         except InvalidTokenError as exc:

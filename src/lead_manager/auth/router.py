@@ -68,7 +68,7 @@ def request_password_reset(
 ) -> Response:
     """Email a single-use link (valid one hour) to an active account of this address. The
     answer is 202 whatever the address, so it does not tell whether an account exists."""
-    services.password_resets.request(session, str(data.email), meta=meta)
+    services.passwords.request_reset(session, str(data.email), meta=meta)
     return Response(status_code=status.HTTP_202_ACCEPTED)
 
 
@@ -82,5 +82,5 @@ async def confirm_password_reset(
 ) -> Response:
     """Set a new password with the emailed token; every earlier session of the user ends.
     A used, expired or forged token is 400."""
-    await services.password_resets.confirm(session, data.token, data.new_password, meta=meta)
+    await services.passwords.confirm_reset(session, data.token, data.new_password, meta=meta)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

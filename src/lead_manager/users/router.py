@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from lead_manager.auth import passwords
 from lead_manager.auth.dependencies import AdminUser, CurrentPrincipal, CurrentUser
 from lead_manager.container import ServicesDep
-from lead_manager.core.dependencies import DatabaseDep, RequestMetaDep, SessionDep
+from lead_manager.core.dependencies import RequestMetaDep, SessionDep
 from lead_manager.core.openapi import LOCATION_HEADER, error_responses
 from lead_manager.users import service
 from lead_manager.users.dependencies import UserByPath
@@ -43,7 +42,6 @@ async def change_password(
     data: PasswordChange,
     principal: CurrentPrincipal,
     session: SessionDep,
-    database: DatabaseDep,
     services: ServicesDep,
     meta: RequestMetaDep,
 ) -> Response:
@@ -51,14 +49,8 @@ async def change_password(
     again with the new password. A wrong current password is 400, a weak new one 422."""
     # CurrentPrincipal, not CurrentUser: its check does not begin the request's writing
     # transaction, which must not be open while the passwords are hashed (auth/passwords.py).
-    await passwords.change_password(
-        session,
-        database.sessions,
-        services.password_hashing,
-        principal.id,
-        data.current_password,
-        data.new_password,
-        meta=meta,
+    await services.passwords.change(
+        session, principal.id, data.current_password, data.new_password, meta=meta
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from lead_manager.auth import passwords
 from lead_manager.auth.dependencies import CurrentPrincipal, CurrentUser
 from lead_manager.container import ServicesDep
-from lead_manager.core.dependencies import DatabaseDep, RequestMetaDep, SessionDep
+from lead_manager.core.dependencies import RequestMetaDep, SessionDep
 from lead_manager.core.security import HashingBusyError
 from lead_manager.users import service as users_service
 from lead_manager.users.schemas import PasswordChange, UserSelfUpdate
@@ -53,7 +53,6 @@ async def change_password(
     _csrf: CsrfChecked,
     principal: CurrentPrincipal,
     session: SessionDep,
-    database: DatabaseDep,
     services: ServicesDep,
     meta: RequestMetaDep,
     current_password: PasswordField = "",
@@ -64,14 +63,8 @@ async def change_password(
     status_code, errors, headers = 200, {}, {}
     try:
         data = PasswordChange(current_password=current_password, new_password=new_password)
-        user = await passwords.change_password(
-            session,
-            database.sessions,
-            services.password_hashing,
-            principal.id,
-            data.current_password,
-            data.new_password,
-            meta=meta,
+        user = await services.passwords.change(
+            session, principal.id, data.current_password, data.new_password, meta=meta
         )
     except ValidationError as exc:
         status_code, errors = 422, field_errors(exc)

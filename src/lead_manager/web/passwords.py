@@ -42,7 +42,7 @@ def forgot_password(
 ) -> Response:
     try:
         data = PasswordResetRequest(email=email)
-        services.password_resets.request(session, str(data.email), meta=meta)
+        services.passwords.request_reset(session, str(data.email), meta=meta)
     except ValidationError as exc:
         return render(
             request,
@@ -84,7 +84,7 @@ async def reset_password(
 ) -> Response:
     try:
         data = PasswordResetConfirm(token=token, new_password=new_password)
-        await services.password_resets.confirm(session, data.token, data.new_password, meta=meta)
+        await services.passwords.confirm_reset(session, data.token, data.new_password, meta=meta)
     except ValidationError as exc:
         errors = field_errors(exc)
         if "token" in errors:
