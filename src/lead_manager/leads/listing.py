@@ -186,17 +186,15 @@ def _search_page(connection: Connection, filters: LeadFilters, q: str) -> Select
     )
 
 
-def _indexed_filter(filters: LeadFilters) -> tuple[str | None, Any]:
-    """The one filter an index serves (its name, its value), or (None, None) for none."""
-    if filters.status is not None:
-        return "status", filters.status.value
-    if filters.assigned_to is not None:
-        return "assigned_to", filters.assigned_to
-    if filters.unassigned:
-        return "unassigned", None
-    if filters.conflict is not None:
-        return "conflict", filters.conflict.value
-    return None, None
+def _indexed_filters(filters: LeadFilters) -> list[tuple[str, Any]]:
+    """The filters given that lead an index of their own, as (name, bound value)."""
+    given = [
+        ("status", filters.status.value if filters.status is not None else None),
+        ("assigned_to", filters.assigned_to),
+        ("unassigned", True if filters.unassigned else None),
+        ("conflict", filters.conflict.value if filters.conflict is not None else None),
+    ]
+    return [(name, value) for name, value in given if value is not None]
 
 
 def one_index_serves(filters: LeadFilters) -> bool:
@@ -204,12 +202,11 @@ def one_index_serves(filters: LeadFilters) -> bool:
     that lead an index of their own (status, assignee, conflict status). Such a page reads about
     `limit` index entries at any depth and is cheap enough for the event loop (leads/router.py);
     any other page may read far before it fills."""
-    indexed = [filters.status, filters.assigned_to, filters.unassigned or None, filters.conflict]
     return (
         not filters.q
         and not filters.overdue
         and not filters.exclude_duplicates
-        and sum(value is not None for value in indexed) <= 1
+        and len(_indexed_filters(filters)) <= 1
     )
 
 
@@ -250,7 +247,8 @@ _INDEXED_PAGES = {
 def _page_one_index_serves(
     connection: Connection, filters: LeadFilters, after: Cursor | None
 ) -> Sequence[ListRow]:
-    name, value = _indexed_filter(filters)
+    indexed = _indexed_filters(filters)
+    name, value = indexed[0] if indexed else (None, None)
     params: dict[str, Any] = {"value": value, "limit": filters.limit + 1}
     if after is not None:
         params["after_at"], params["after_id"] = after
